@@ -1,0 +1,67 @@
+"""Django admin for staff. It is a read/inspect tool: state changes go through the site's staff
+pages (which call actions), so verification fields are read-only here."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import AuditEntry, Invitation, Membership, Organisation, SMEProfile, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "email_verified", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_active", "email_verified"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Personal info"), {"fields": ["full_name", "language", "email_verified"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "is_demonstration", "verification_status", "province", "created_at"]
+    list_filter = ["kind", "verification_status", "is_demonstration", "province"]
+    search_fields = ["name", "slug", "registration_number"]
+    readonly_fields = ["verification_status", "verification_note", "verified_at", "verified_by", "is_demonstration"]
+    inlines = [MembershipInline]
+
+
+@admin.register(SMEProfile)
+class SMEProfileAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "industry", "employees", "annual_revenue_cny", "total_assets_cny", "size_class"]
+    list_filter = ["size_class", "industry"]
+    readonly_fields = ["size_class"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "created_at", "accepted_at", "revoked_at"]
+    exclude = ["token"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "actor", "organisation", "target_repr"]
+    list_filter = ["action"]
+    search_fields = ["action", "target_repr", "actor__email", "organisation__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

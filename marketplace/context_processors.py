@@ -1,0 +1,16 @@
+from marketplace.models import Organisation
+
+
+def navigation(request):
+    """What the navigation bar needs: the user's organisations and what their roles allow."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_organisations": []}
+    organisations = list(Organisation.objects.for_member(user).select_related("sme_profile"))
+    return {
+        "nav_organisations": organisations,
+        "nav_is_holder": any(o.is_patent_holder for o in organisations),
+        "nav_is_sme": any(o.kind == "sme" for o in organisations),
+        "nav_is_donor": any(o.is_demonstration for o in organisations),
+        "nav_pending_count": Organisation.objects.pending().count() if user.is_staff else 0,
+    }

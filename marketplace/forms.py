@@ -1,0 +1,105 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from marketplace import sme
+from marketplace.models import MemberRole, Organisation, User
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class SignUpForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("Email address"))
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this email address already exists."))
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            probe = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password, probe)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+
+
+class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "province", "website", "registration_number", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class OrganisationEditForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "province", "website", "registration_number", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.MEMBER)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown to the organisation so it can correct its details."),
+    )
+
+
+class VerifyForm(forms.Form):
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=500)
+
+
+def _industry_choices():
+    return [(code, f"{code} · {industry.name}") for code, industry in sme.industries().items()]
+
+
+class SMEProfileForm(forms.Form):
+    industry = forms.ChoiceField(label=_("Industry"), choices=())
+    employees = forms.IntegerField(label=_("Employees"), min_value=0, required=False)
+    annual_revenue_cny = forms.IntegerField(
+        label=_("Annual operating revenue (yuan)"), min_value=0, required=False
+    )
+    total_assets_cny = forms.IntegerField(label=_("Total assets (yuan)"), min_value=0, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].choices = _industry_choices()
+
+    def clean(self):
+        cleaned = super().clean()
+        code = cleaned.get("industry")
+        if code in sme.industries():
+            needed = sme.industries()[code].indicators
+            fields = {"employees": "employees", "revenue_cny": "annual_revenue_cny", "assets_cny": "total_assets_cny"}
+            for indicator in needed:
+                field = fields[indicator]
+                if cleaned.get(field) is None and field not in self.errors:
+                    self.add_error(field, _("Required for this industry."))
+        return cleaned
+

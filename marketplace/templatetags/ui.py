@@ -1,0 +1,20 @@
+from django import template
+from django.forms import CheckboxInput, RadioSelect, Select, SelectMultiple
+
+register = template.Library()
+
+
+@register.filter
+def bootstrap(bound_field):
+    """Render a form field's widget with Bootstrap's classes (any form, including Django's own)."""
+    widget = bound_field.field.widget
+    if isinstance(widget, CheckboxInput):
+        css = "form-check-input"
+    elif isinstance(widget, (Select, SelectMultiple)) and not isinstance(widget, RadioSelect):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if bound_field.errors:
+        css += " is-invalid"
+    existing = widget.attrs.get("class", "")
+    return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})
