@@ -109,7 +109,13 @@ def sign_up(*, email: str, full_name: str, password: str, language: str = settin
 
 
 def create_account(
-    *, email: str, full_name: str, password: str, staff: bool = False, email_verified: bool = True
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    staff: bool = False,
+    email_verified: bool = True,
+    language: str = settings.LANGUAGE_CODE,
 ) -> User:
     """Operator path (demo data, scripts): an account without the sign-up mail."""
     email = User.objects.normalize_email(email).strip().lower()
@@ -117,7 +123,9 @@ def create_account(
         if User.objects.filter(email__iexact=email).exists():
             raise ActionError(_("An account with this email address already exists."))
         manager = User.objects.create_superuser if staff else User.objects.create_user
-        user = manager(email=email, password=password, full_name=full_name, email_verified=email_verified)
+        user = manager(
+            email=email, password=password, full_name=full_name, email_verified=email_verified, language=language
+        )
         audit.record("user.created", target=user, after={"email": email, "staff": staff})
     return user
 

@@ -48,6 +48,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.TASKS_MODE = "eager"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
     settings.STORAGES = {
