@@ -42,7 +42,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "axes",
+    "django_filters",
+    "rest_framework",
+    "drf_spectacular",
     "marketplace",
+    "listings",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +87,8 @@ TEMPLATES = [
 
 # --- Database --------------------------------------------------------------------------
 DATABASES = {"default": env.database("DATABASE_URL", VAR_DIR / "patentbridge.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, task broker ------------------------------------------
@@ -116,6 +122,26 @@ if STRIPE_SECRET_KEY and not STRIPE_SECRET_KEY.startswith(("sk_", "rk_")):
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET")
 if STRIPE_WEBHOOK_SECRET and not STRIPE_WEBHOOK_SECRET.startswith("whsec_"):
     raise env.error("STRIPE_WEBHOOK_SECRET", "expected a Stripe webhook secret starting with whsec_.")
+
+# --- Read API ---------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PatentBridge API",
+    "DESCRIPTION": "Read API for published patent listings and patents.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 # --- Accounts --------------------------------------------------------------------------
 AUTH_USER_MODEL = "marketplace.User"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from listings import urls as listings_urls
 from marketplace import views
 from marketplace.forms import EmailAuthenticationForm
 
@@ -46,6 +47,8 @@ urlpatterns = [
     path("organisations/", include(organisations)),
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("staff/", include(staff)),
+    path("", include("listings.urls")),
+    path("api/", include(listings_urls.api_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,107 @@
+"""Normalisation of patent numbers and IPC/CPC codes to one canonical form.
+
+Patent numbers: ``CN112345678B``, ``cn 112345678 b`` → office ``CN``, number ``112345678``,
+kind ``B`` (shown as ``CN 112345678 B``); ``US 10,123,456 B2`` → ``US 10123456 B2``;
+``ZL201010110545.X`` and ``CN201010110545.X`` → ``CN 201010110545.X``.
+
+IPC/CPC codes: ``H01M10/052``, ``h01m 10/052``, ``H01M0010052000`` (WIPO's 14-character form)
+→ ``H01M 10/052``; a subclass alone (``C12N``) stays ``C12N``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OFFICES = {
+    "CN", "US", "EP", "WO", "JP", "KR", "TW", "DE", "GB", "FR", "CA", "AU", "IN", "RU", "BR", "HK", "SG", "CH",
+    "NL", "SE", "IT", "ES", "AT", "BE", "DK", "FI", "IL", "MX", "NZ", "NO", "ZA", "EA", "AP", "OA", "GC",
+}
+
+_NUMBER = re.compile(r"(?P<office>[A-Z]{2})(?P<body>(?:RE|PP|[DHT])?\d[\d.]*X?)(?P<kind>[A-Z]\d?)?")
+_OTHER = re.compile(r"(?P<office>[A-Z]{2})-?(?P<body>[A-Z0-9][A-Z0-9-]{2,62})")
+_IPC_FULL = re.compile(r"(?P<sub>[A-HY]\d\d[A-Z])\s*(?P<group>\d{1,4})\s*/\s*(?P<subgroup>\d{1,6})")
+_IPC_WIPO14 = re.compile(r"(?P<sub>[A-HY]\d\d[A-Z])(?P<group>\d{4})(?P<subgroup>\d{6})")
+_IPC_SUBCLASS = re.compile(r"[A-HY]\d\d[A-Z]")
+
+
+@dataclass(frozen=True)
+class PatentNumber:
+    office: str
+    number: str
+    kind: str = ""
+
+    def __str__(self):
+        return " ".join(p for p in (self.office, self.number, self.kind) if p)
+
+
+def normalise_number(raw: str, default_office: str | None = None) -> PatentNumber:
+    """Raises ``ValueError`` with a message saying what is wrong with the number."""
+    if raw is None or not str(raw).strip():
+        raise ValueError("the patent number is empty")
+    compact = re.sub(r"[\s,/]", "", str(raw)).upper()
+    if compact.startswith("ZL"):  # Chinese patent certificate numbers
+        compact = "CN" + compact[2:]
+    if default_office and compact[:1].isdigit():
+        compact = default_office.strip().upper() + compact
+    match = _NUMBER.fullmatch(compact)
+    if match and match["office"] in OFFICES:
+        body = match["body"]
+        if body.isdigit() and match["office"] != "CN":
+            body = body.lstrip("0") or "0"
+        return PatentNumber(match["office"], body, match["kind"] or "")
+    match = _OTHER.fullmatch(compact)
+    if match and match["office"] in OFFICES:
+        return PatentNumber(match["office"], match["body"], "")
+    if compact[:2].isalpha() and compact[:2] not in OFFICES:
+        raise ValueError(f"unknown patent office {compact[:2]!r} in {raw!r}")
+    raise ValueError(f"{raw!r} is not a patent number (expected e.g. CN 112345678 B or US 10,123,456 B2)")
+
+
+@dataclass(frozen=True)
+class IPCCode:
+    subclass: str  # "H01M"
+    group: int | None = None  # 10
+    subgroup: str = ""  # "052"
+
+    @property
+    def section(self) -> str:
+        return self.subclass[0]
+
+    @property
+    def ipc_class(self) -> str:
+        return self.subclass[:3]
+
+    @property
+    def main_group(self) -> str:
+        return f"{self.subclass} {self.group}/00" if self.group is not None else ""
+
+    def __str__(self):
+        if self.group is None:
+            return self.subclass
+        return f"{self.subclass} {self.group}/{self.subgroup}"
+
+
+def _subgroup(digits: str) -> str:
+    digits = digits.rstrip("0")
+    return digits.ljust(2, "0")
+
+
+def normalise_ipc(raw: str) -> IPCCode:
+    """Raises ``ValueError`` for anything that is not an IPC/CPC code."""
+    text = (raw or "").strip().upper()
+    if not text:
+        raise ValueError("the IPC code is empty")
+    match = _IPC_WIPO14.fullmatch(text.replace(" ", ""))
+    if match is None:
+        match = _IPC_FULL.fullmatch(text)
+    if match is not None:
+        return IPCCode(match["sub"], int(match["group"]), _subgroup(match["subgroup"]))
+    if _IPC_SUBCLASS.fullmatch(text):
+        return IPCCode(text)
+    raise ValueError(f"unknown IPC format {raw!r} (expected e.g. H01M 10/052 or H01M)")
+
+
+def split_ipc_list(raw: str) -> list[str]:
+    """Split a cell such as ``A41D 31/00;A23G 1/50`` (also commas, |, newlines)."""
+    return [part.strip() for part in re.split(r"[;|,\n]+", raw or "") if part.strip()]

@@ -1,0 +1,11 @@
+"""Background work of listings: keeping the search index in step, bulk imports."""
+
+from celery import shared_task
+
+
+@shared_task(name="listings.update_index")
+def update_index(listing_ids: list[int]) -> None:
+    """Add browsable listings to the index and remove the others (paused, withdrawn, expired...)."""
+    from listings import search
+
+    search.update_listings(listing_ids)

@@ -1,0 +1,5 @@
+from listings import api, import_views, owner_views, views
+
+# Each module keeps its own routes; names are used across templates and tests.
+urlpatterns = views.urlpatterns + owner_views.urlpatterns + import_views.urlpatterns
+api_urlpatterns = api.urlpatterns
