@@ -53,7 +53,7 @@ def normalise_number(raw: str, default_office: str | None = None) -> PatentNumbe
     match = _OTHER.fullmatch(compact)
     if match and match["office"] in OFFICES:
         return PatentNumber(match["office"], match["body"], "")
-    if compact[:2].isalpha() and compact[:2] not in OFFICES:
+    if compact[:2].isalpha() and compact[:2] not in OFFICES and compact[2:3].isdigit():
         raise ValueError(f"unknown patent office {compact[:2]!r} in {raw!r}")
     raise ValueError(f"{raw!r} is not a patent number (expected e.g. CN 112345678 B or US 10,123,456 B2)")
 
