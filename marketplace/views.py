@@ -143,6 +143,11 @@ def _organisation_for(request, slug) -> tuple[Organisation, Membership | None]:
 
 @login_required
 def organisation_create(request):
+    if not request.user.email_verified:
+        messages.warning(
+            request, _("Confirm your email address first: staff contact you there to verify your organisation.")
+        )
+        return redirect("profile")
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

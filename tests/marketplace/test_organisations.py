@@ -28,6 +28,14 @@ def test_registering_an_organisation_makes_the_user_owner(client, owner):
     assert AuditEntry.objects.filter(action="organisation.created", actor=owner, organisation=organisation).exists()
 
 
+def test_unconfirmed_email_cannot_register_an_organisation(client, make_user):
+    user = make_user("new@example.com", email_verified=False)
+    client.force_login(user)
+    response = client.post(reverse("organisation_create"), {"name": "X", "kind": "sme"}, follow=True)
+    assert "Confirm your email address first" in response.content.decode()
+    assert not Organisation.objects.exists()
+
+
 @pytest.mark.parametrize(
     "url_name, method",
     [
