@@ -44,7 +44,8 @@ def normalise_number(raw: str, default_office: str | None = None) -> PatentNumbe
         compact = "CN" + compact[2:]
     if default_office and compact[:1].isdigit():
         compact = default_office.strip().upper() + compact
-    match = _NUMBER.fullmatch(compact)
+    # EP application numbers are often written with a hyphen between digits: EP0473-8766.7
+    match = _NUMBER.fullmatch(compact) or _NUMBER.fullmatch(re.sub(r"(?<=\d)-(?=\d)", "", compact))
     if match and match["office"] in OFFICES:
         body = match["body"]
         if body.isdigit() and match["office"] != "CN":

@@ -9,3 +9,7 @@ def update_index(listing_ids: list[int]) -> None:
     from listings import search
 
     search.update_listings(listing_ids)
+
+
+# The import job task lives beside the importer; import it so Celery workers register it.
+from listings import import_tasks  # noqa: E402,F401

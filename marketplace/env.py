@@ -111,7 +111,12 @@ class Env:
             return {
                 "ENGINE": "django.db.backends.sqlite3",
                 "NAME": str(default_sqlite),
-                "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+                # WAL: readers are not blocked by a long write (e.g. a bulk import).
+                "OPTIONS": {
+                    "timeout": 20,
+                    "transaction_mode": "IMMEDIATE",
+                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                },
             }
         try:
             config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)

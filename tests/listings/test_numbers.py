@@ -23,6 +23,8 @@ from listings.numbers import normalise_ipc, normalise_number, split_ipc_list
         ("EP 1 234 567 A1", "EP 1234567 A1"),
         ("WO 2020/123456 A1", "WO 2020123456 A1"),
         ("TWKG-ba6f9513-5991-435f", "TW KG-BA6F9513-5991-435F"),
+        ("EP0473-8766.7", "EP 04738766.7"),
+        ("EP1993-903238", "EP 1993903238"),
     ],
 )
 def test_numbers_normalise_to_one_canonical_form(raw, canonical):
