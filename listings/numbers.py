@@ -19,7 +19,7 @@ OFFICES = {
 }
 
 _NUMBER = re.compile(r"(?P<office>[A-Z]{2})(?P<body>(?:RE|PP|[DHT])?\d[\d.]*X?)(?P<kind>[A-Z]\d?)?")
-_OTHER = re.compile(r"(?P<office>[A-Z]{2})-?(?P<body>[A-Z0-9][A-Z0-9-]{2,62})")
+_OTHER = re.compile(r"(?P<office>[A-Z]{2})-?(?P<body>(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{2,62})")
 _IPC_FULL = re.compile(r"(?P<sub>[A-HY]\d\d[A-Z])\s*(?P<group>\d{1,4})\s*/\s*(?P<subgroup>\d{1,6})")
 _IPC_WIPO14 = re.compile(r"(?P<sub>[A-HY]\d\d[A-Z])(?P<group>\d{4})(?P<subgroup>\d{6})")
 _IPC_SUBCLASS = re.compile(r"[A-HY]\d\d[A-Z]")

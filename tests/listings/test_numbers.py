@@ -47,6 +47,7 @@ def test_office_comes_from_the_country_column_when_missing():
         ("", "empty"),
         ("   ", "empty"),
         ("hello", "not a patent number"),
+        ("not a number", "not a patent number"),
         ("12345", "not a patent number"),
         ("QQ123456", "unknown patent office 'QQ'"),
     ],

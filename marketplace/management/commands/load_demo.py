@@ -3,6 +3,7 @@
 Later apps add their demo data (listings, needs, deals) through ``DEMO_STEPS`` hooks.
 """
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -74,6 +75,10 @@ class Command(BaseCommand):
                 )
             if slug is not None:
                 actions.add_member(organisations[slug], user=user, role=MemberRole.OWNER, actor=None, operator=True)
+
+        # The demo listings, once the organisations above are committed. Called by name: marketplace
+        # never imports listings. Skipped when the transaction rolls back (and in tests' transactions).
+        transaction.on_commit(lambda: call_command("load_demo_listings", stdout=self.stdout, stderr=self.stderr))
 
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s):" % DEMO_PASSWORD))
         for email, _name, role, _slug in USERS:
