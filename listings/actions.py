@@ -22,7 +22,7 @@ from listings.models import (
     PatentClassification,
 )
 from marketplace import audit
-from marketplace.actions import ActionError, NotAllowed, require_can_publish, require_member
+from marketplace.actions import ActionError, NotAllowed, require_can_publish, require_member, require_staff
 from marketplace.models import Organisation
 from marketplace.states import IllegalTransition, check_transition  # noqa: F401 - re-exported
 from marketplace.tasks import enqueue_on_commit
@@ -49,7 +49,10 @@ def set_classifications(patent: Patent, codes: list[str]) -> list[str]:
     parsed: list[numbers.IPCCode] = []
     seen = set()
     for raw in codes:
-        code = numbers.normalise_ipc(raw)
+        try:
+            code = numbers.normalise_ipc(raw)
+        except ValueError as exc:
+            raise ActionError(str(exc)) from None
         if str(code) not in seen:
             seen.add(str(code))
             parsed.append(code)
@@ -172,12 +175,17 @@ def create_listing(owner: Organisation, *, actor, patents: list[Patent], **field
     return listing
 
 
-def update_listing(listing: Listing, *, actor, patents: list[Patent] | None = None, **fields) -> Listing:
+def update_listing(
+    listing: Listing, *, actor, patents: list[Patent] | None = None, operator: bool = False, **fields
+) -> Listing:
+    """Edit a listing. ``operator=True``: staff moderation (admin) — no membership needed, still audited."""
     unknown = set(fields) - LISTING_FIELDS
     if unknown:
         raise ValueError(f"unknown listing fields: {', '.join(sorted(unknown))}")
+    if operator:
+        require_staff(actor)
     with transaction.atomic():
-        if actor is not None:
+        if actor is not None and not operator:
             require_member(actor, listing.owner)
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.state in (ListingState.WITHDRAWN, ListingState.LICENSED_OUT, ListingState.EXPIRED):

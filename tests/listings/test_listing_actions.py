@@ -205,3 +205,19 @@ def test_licensed_out_and_expired_are_final(holder, owner, patent):
         actions.expire_listing(listing)
     with pytest.raises(ActionError, match="cannot be edited"):
         actions.update_listing(listing, actor=owner, title="x")
+
+
+def test_staff_moderation_edit_is_audited_with_the_staff_actor(holder, owner, patent, staff, outsider):
+    listing = make_listing(holder, owner, patent)
+    with pytest.raises(NotAllowed):
+        actions.update_listing(listing, actor=outsider, operator=True, title="Spam")
+    actions.update_listing(listing, actor=staff, operator=True, title="Lithium battery cathode (corrected)")
+    entry = AuditEntry.objects.filter(action="listing.updated").latest("id")
+    assert entry.actor == staff
+    assert entry.after == {"title": "Lithium battery cathode (corrected)"}
+
+
+def test_bad_ipc_code_is_a_clear_action_error(holder, owner):
+    with pytest.raises(ActionError, match="unknown IPC format 'battery'"):
+        actions.save_patent(holder, actor=owner, number="CN123123123A", title="X", ipc_codes=["battery"])
+    assert not Patent.objects.exists()
