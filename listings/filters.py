@@ -54,7 +54,7 @@ FACET_TITLES = {
     "ipc_main_group": _("IPC main group"),
     "fee_model": _("Fee"),
     "licence_kinds": _("Licence"),
-    "owner_kind": _("Owner"),
+    "owner_kind": _("Organisation type"),
     "province": _("Province"),
     "price_band": _("Upfront price"),
     "open_licence": _("Open licence"),

@@ -151,7 +151,7 @@ class TermsForm(forms.Form):
         label=_("Entry fee"), required=False, help_text=_("Paid once at signing, before royalties, e.g. 50000.")
     )
     royalty_rate = PercentField(
-        label=_("Royalty rate (% of net sales)"), required=False, help_text=_("For example 3.5 for 3.5 %.")
+        label=_("Royalty rate (percent of net sales)"), required=False, help_text=_("For example 3.5 for 3.5 %.")
     )
     territory = forms.CharField(label=_("Territory"), max_length=200, required=False, initial="Mainland China")
     term_months = forms.IntegerField(

@@ -86,7 +86,7 @@ def _join_alternatives(items: list[str]) -> str:
     items = [items[0]] + [item[:1].lower() + item[1:] for item in items[1:]]
     if len(items) == 1:
         return items[0]
-    separator = pgettext("list separator", ", ")
+    separator = pgettext("alternatives separator", ", ")
     return _("%(items)s or %(last)s") % {"items": separator.join(items[:-1]), "last": items[-1]}
 
 
