@@ -48,6 +48,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("staff/", include(staff)),
     path("", include("listings.urls")),
+    path("", include("matching.urls")),
     path("api/", include(listings_urls.api_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,242 @@
+"""Every state change of needs and suggestions.
+
+validate → lock (``select_for_update``) → change → audit entry. Views, API, commands and tasks call these.
+Suggestion statuses walk ``SuggestionStatus.TRANSITIONS`` one step at a time with ``check_transition``:
+``mark_contacted`` on a suggestion never viewed passes through ``viewed`` (both stamped), and asking for a
+stage already reached is a no-op (a page shown twice is viewed once). Dismissed and licensed are final.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from listings import numbers
+from listings.models import Currency, LicenceKind
+from marketplace import audit
+from marketplace.actions import ActionError, NotAllowed, require_member
+from marketplace.models import Organisation, OrganisationKind, Province
+from marketplace.states import IllegalTransition, check_transition  # noqa: F401 - re-exported
+from matching.models import FUNNEL, STAGE_TIMESTAMP, Need, Suggestion, SuggestionStatus
+
+NEED_FIELDS = (
+    "title", "description", "keywords", "ipc_codes", "budget_minor", "currency", "licence_kinds", "province",
+    "free_or_donated_only",
+)
+MAX_IPC_CODES = 20
+
+
+# --- needs -----------------------------------------------------------------------------------
+def clean_ipc_codes(codes) -> list[str]:
+    """Normalised codes (subclass or full), duplicates dropped, order kept; ``ActionError`` for a bad one."""
+    if isinstance(codes, str):
+        codes = numbers.split_ipc_list(codes)
+    out: list[str] = []
+    for raw in codes or ():
+        try:
+            code = str(numbers.normalise_ipc(str(raw)))
+        except ValueError as exc:
+            raise ActionError(str(exc)) from None
+        if code not in out:
+            out.append(code)
+    if len(out) > MAX_IPC_CODES:
+        raise ActionError(_("State at most %(n)d IPC codes.") % {"n": MAX_IPC_CODES})
+    return out
+
+
+def _clean(fields: dict) -> dict:
+    unknown = set(fields) - set(NEED_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown need fields: {', '.join(sorted(unknown))}")
+    out = dict(fields)
+    for name in ("title", "description", "keywords"):
+        if name in out:
+            out[name] = (out[name] or "").strip()
+    if "title" in out and not out["title"]:
+        raise ActionError(_("A need needs a title."))
+    if "ipc_codes" in out:
+        out["ipc_codes"] = clean_ipc_codes(out["ipc_codes"])
+    if "budget_minor" in out:
+        budget = out["budget_minor"]
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 0):
+            raise ActionError(_("The budget must be a whole number of at least 0 (in fen or cents)."))
+    if "currency" in out and out["currency"] not in Currency.values:
+        raise ActionError(_("Unknown currency “%(currency)s”.") % {"currency": out["currency"]})
+    if "licence_kinds" in out:
+        kinds = list(dict.fromkeys(str(k) for k in out["licence_kinds"] or ()))
+        bad = [k for k in kinds if k not in LicenceKind.values]
+        if bad:
+            raise ActionError(_("Unknown licence kind “%(kind)s”.") % {"kind": bad[0]})
+        out["licence_kinds"] = kinds
+    if "province" in out:
+        out["province"] = out["province"] or ""
+        if out["province"] and out["province"] not in Province.values:
+            raise ActionError(_("Unknown province “%(province)s”.") % {"province": out["province"]})
+    if "free_or_donated_only" in out:
+        out["free_or_donated_only"] = bool(out["free_or_donated_only"])
+    return out
+
+
+def _require_sme_member(actor, organisation: Organisation) -> None:
+    require_member(actor, organisation)
+    if organisation.kind != OrganisationKind.SME:
+        raise NotAllowed(_("Only small and medium enterprises state needs."))
+
+
+def create_need(organisation: Organisation, *, actor, **fields) -> Need:
+    """A member of an SME states a need. Returns the (active) need."""
+    fields = _clean({"description": "", "keywords": "", **fields})
+    if "title" not in fields:
+        raise ActionError(_("A need needs a title."))
+    with transaction.atomic():
+        _require_sme_member(actor, organisation)
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        need = Need(organisation=organisation, created_by=actor)
+        for key, value in fields.items():
+            setattr(need, key, value)
+        need.save()
+        audit.record("need.created", actor=actor, target=need, organisation=organisation, after=fields)
+    return need
+
+
+def update_need(need: Need, *, actor, **fields) -> Need:
+    fields = _clean(fields)
+    with transaction.atomic():
+        _require_sme_member(actor, need.organisation)
+        locked = Need.objects.select_for_update().get(pk=need.pk)
+        if not locked.active:
+            raise ActionError(_("This need is closed; state a new one."))
+        changed = {k: v for k, v in fields.items() if getattr(locked, k) != v}
+        before = {k: getattr(locked, k) for k in changed}
+        for key, value in changed.items():
+            setattr(locked, key, value)
+        if changed:
+            locked.save()
+            audit.record("need.updated", actor=actor, target=locked, organisation=locked.organisation,
+                         before=before, after=changed)
+    return locked
+
+
+def deactivate_need(need: Need, *, actor) -> Need:
+    """Close a need: no more suggestions for it (its suggestions stay, for the funnel)."""
+    with transaction.atomic():
+        _require_sme_member(actor, need.organisation)
+        locked = Need.objects.select_for_update().get(pk=need.pk)
+        if not locked.active:
+            return locked
+        locked.active = False
+        locked.deactivated_at = timezone.now()
+        locked.save(update_fields=["active", "deactivated_at", "updated_at"])
+        audit.record("need.deactivated", actor=actor, target=locked, organisation=locked.organisation,
+                     before={"active": True}, after={"active": False})
+    return locked
+
+
+# --- suggestions -----------------------------------------------------------------------------
+def record_suggestions(need: Need, matches=None, *, limit: int = 10) -> list[Suggestion]:
+    """Store the need's current matches as suggestions (system action, no actor).
+
+    New listings become ``pushed`` suggestions; open ones get the new score and reasons; dismissed ones
+    are never brought back (``match_need`` excludes them anyway). Returns the suggestions created."""
+    from matching.scoring import match_need
+
+    if not need.active:
+        return []
+    if matches is None:
+        matches = match_need(need, limit=limit)
+    now = timezone.now()
+    created = []
+    with transaction.atomic():
+        locked = Need.objects.select_for_update().get(pk=need.pk)
+        existing = {s.listing_id: s for s in Suggestion.objects.select_for_update().filter(
+            need=locked, listing_id__in=[m.listing_id for m in matches])}
+        for match in matches:
+            current = existing.get(match.listing_id)
+            if current is None:
+                created.append(Suggestion.objects.create(
+                    need=locked, listing_id=match.listing_id, score=match.score, reasons=match.reasons,
+                    reason_codes=match.reason_codes, pushed_at=now,
+                ))
+            elif current.status != SuggestionStatus.DISMISSED:
+                current.score, current.reasons, current.reason_codes = match.score, match.reasons, match.reason_codes
+                current.save(update_fields=["score", "reasons", "reason_codes", "updated_at"])
+        locked.last_matched_at = now
+        locked.save(update_fields=["last_matched_at"])
+        if created:
+            audit.record("need.suggestions_added", target=locked, organisation=locked.organisation,
+                         after={"listings": [s.listing_id for s in created]})
+    return created
+
+
+def _lock_suggestion(suggestion: Suggestion, actor, operator: bool) -> Suggestion:
+    locked = Suggestion.objects.select_for_update().select_related("need__organisation").get(pk=suggestion.pk)
+    if not operator:
+        require_member(actor, locked.need.organisation)
+    return locked
+
+
+def _move(suggestion: Suggestion, target: str, *, actor, operator: bool = False) -> Suggestion:
+    with transaction.atomic():
+        locked = _lock_suggestion(suggestion, actor, operator)
+        current = locked.status
+        if current in FUNNEL and target in FUNNEL:
+            if FUNNEL.index(current) >= FUNNEL.index(target):
+                return locked  # already there (or further): nothing to do
+            steps = list(FUNNEL[FUNNEL.index(current) + 1:FUNNEL.index(target) + 1])
+        else:
+            steps = [target]
+        now = timezone.now()
+        status = current
+        update = ["status", "updated_at"]
+        for step in steps:
+            check_transition(SuggestionStatus, status, step, "suggestion")
+            status = step
+            stamp = STAGE_TIMESTAMP[step]
+            if getattr(locked, stamp) is None:
+                setattr(locked, stamp, now)
+                update.append(stamp)
+        locked.status = status
+        if target == SuggestionStatus.DISMISSED and locked.saved:
+            locked.saved = False
+            update.append("saved")
+        locked.save(update_fields=update)
+        audit.record(f"suggestion.{target}", actor=actor, target=locked, organisation=locked.need.organisation,
+                     before={"status": current}, after={"status": status, "listing": locked.listing_id})
+    suggestion.status = locked.status
+    return locked
+
+
+def mark_viewed(suggestion: Suggestion, *, actor) -> Suggestion:
+    return _move(suggestion, SuggestionStatus.VIEWED, actor=actor)
+
+
+def mark_contacted(suggestion: Suggestion, *, actor) -> Suggestion:
+    """The SME contacted the owner (negotiations calls this when a deal opens from a suggestion)."""
+    return _move(suggestion, SuggestionStatus.CONTACTED, actor=actor)
+
+
+def mark_licensed(suggestion: Suggestion, *, actor=None) -> Suggestion:
+    """Called by negotiations when a deal from this suggestion completes (no membership check)."""
+    return _move(suggestion, SuggestionStatus.LICENSED, actor=actor, operator=True)
+
+
+def dismiss_suggestion(suggestion: Suggestion, *, actor) -> Suggestion:
+    """Not interested: the listing is never suggested for this need again."""
+    return _move(suggestion, SuggestionStatus.DISMISSED, actor=actor)
+
+
+def save_suggestion(suggestion: Suggestion, *, actor, saved: bool = True) -> Suggestion:
+    """Keep (or un-keep) a suggestion in the SME's list. Separate from the status."""
+    with transaction.atomic():
+        locked = _lock_suggestion(suggestion, actor, operator=False)
+        if locked.status == SuggestionStatus.DISMISSED and saved:
+            raise ActionError(_("A dismissed suggestion cannot be saved."))
+        if locked.saved == saved:
+            return locked
+        locked.saved = saved
+        locked.save(update_fields=["saved", "updated_at"])
+        audit.record("suggestion.saved" if saved else "suggestion.unsaved", actor=actor, target=locked,
+                     organisation=locked.need.organisation, before={"saved": not saved}, after={"saved": saved})
+    suggestion.saved = locked.saved
+    return locked
