@@ -143,14 +143,22 @@ def verify_email(user: User) -> bool:
     return True
 
 
-def update_profile(user: User, *, full_name: str, language: str) -> User:
+def update_profile(user: User, *, full_name: str, language: str, notification_emails: str | None = None) -> User:
+    """Name, language and (optionally) how notifications are emailed (``NotificationPreference``)."""
+    from marketplace.models import NotificationPreference
+
+    if notification_emails is not None and notification_emails not in NotificationPreference.values:
+        raise ActionError(_("Unknown notification email choice “%(choice)s”.") % {"choice": notification_emails})
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        before = {"full_name": locked.full_name, "language": locked.language}
-        locked.full_name, locked.language = full_name, language
-        locked.save(update_fields=["full_name", "language"])
-        audit.record("user.profile_updated", actor=locked, target=locked, before=before,
-                     after={"full_name": full_name, "language": language})
+        fields = {"full_name": full_name, "language": language}
+        if notification_emails is not None:
+            fields["notification_emails"] = notification_emails
+        before = {key: getattr(locked, key) for key in fields}
+        for key, value in fields.items():
+            setattr(locked, key, value)
+        locked.save(update_fields=list(fields))
+        audit.record("user.profile_updated", actor=locked, target=locked, before=before, after=fields)
     return locked
 
 

@@ -1,11 +1,11 @@
-from marketplace.models import Organisation
+from marketplace.models import Notification, Organisation
 
 
 def navigation(request):
-    """What the navigation bar needs: the user's organisations and what their roles allow."""
+    """What the navigation bar needs: the user's organisations, what their roles allow, unread notifications."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_organisations": []}
+        return {"nav_organisations": [], "nav_unread_count": 0}
     organisations = list(Organisation.objects.for_member(user).select_related("sme_profile"))
     return {
         "nav_organisations": organisations,
@@ -13,4 +13,5 @@ def navigation(request):
         "nav_is_sme": any(o.kind == "sme" for o in organisations),
         "nav_is_donor": any(o.is_demonstration for o in organisations),
         "nav_pending_count": Organisation.objects.pending().count() if user.is_staff else 0,
+        "nav_unread_count": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
     }

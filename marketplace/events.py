@@ -15,6 +15,9 @@ from django.db import transaction
 # event type -> the payload keys it must carry (and nothing else)
 EVENT_SHAPES: dict[str, frozenset[str]] = {
     "organisation.verification_changed": frozenset({"organisation", "slug", "status", "status_label", "message"}),
+    # A new notification for the user (marketplace.notifications): its id, dotted kind, title and text (in the
+    # recipient's language), the link that opens it (and marks it read), and the user's unread count now.
+    "notification.created": frozenset({"id", "kind", "title", "body", "url", "unread"}),
 }
 
 

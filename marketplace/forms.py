@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import sme
-from marketplace.models import MemberRole, Organisation, User
+from marketplace.models import MemberRole, NotificationPreference, Organisation, User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -39,6 +39,15 @@ class SignUpForm(forms.Form):
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    notification_emails = forms.ChoiceField(
+        label=_("Notification emails"), choices=NotificationPreference.choices,
+        initial=NotificationPreference.INSTANT, required=False,
+        help_text=_("New listings matching your needs and other notifications are always on your notifications "
+                    "page; choose how we also email them."),
+    )
+
+    def clean_notification_emails(self):
+        return self.cleaned_data.get("notification_emails") or None  # left out: keep the current choice
 
 
 class OrganisationForm(forms.ModelForm):

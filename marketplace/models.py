@@ -36,6 +36,12 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+class NotificationPreference(models.TextChoices):
+    INSTANT = "instant", _("An email for each notification")
+    DAILY = "daily", _("One daily digest email")
+    NONE = "none", _("No emails (notifications on the site only)")
+
+
 class User(AbstractUser):
     """A person. Logs in with an email address; belongs to organisations through memberships.
 
@@ -50,6 +56,11 @@ class User(AbstractUser):
     email_verified = models.BooleanField(_("email verified"), default=False)
     language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    notification_emails = models.CharField(
+        _("notification emails"), max_length=8, choices=NotificationPreference.choices,
+        default=NotificationPreference.INSTANT,
+        help_text=_("How we email you about new matches and other notifications."),
     )
 
     USERNAME_FIELD = "email"
@@ -345,3 +356,58 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+
+# --- Notifications ----------------------------------------------------------------------
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def not_emailed(self):
+        return self.filter(emailed_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something one person should know about: shown in the notification centre, optionally emailed.
+
+    Written only by ``marketplace.notifications`` (``notify``, ``mark_read``, ``mark_all_read``) and by
+    bulk senders of higher layers through ``notifications.build``/``notifications.deliver_on_commit``.
+    ``kind`` is dotted (``match.new_listing``); ``emailed_at`` is set when an instant email or a digest
+    carried it, so the daily digest never sends a notification twice.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=64)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    # What the email templates of this kind need (e.g. need/listing titles, reasons), in the recipient's language.
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["recipient", "emailed_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient}: {self.title}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -114,7 +114,8 @@ def resend_verification(request):
 @login_required
 def profile(request):
     form = ProfileForm(
-        request.POST or None, initial={"full_name": request.user.full_name, "language": request.user.language}
+        request.POST or None, initial={"full_name": request.user.full_name, "language": request.user.language,
+                                       "notification_emails": request.user.notification_emails}
     )
     if request.method == "POST" and form.is_valid():
         actions.update_profile(request.user, **form.cleaned_data)
@@ -396,3 +397,44 @@ def error_404(request, exception=None):
 
 def error_500(request):
     return render(request, "500.html", status=500)
+
+
+# --- notifications -----------------------------------------------------------------------
+NOTIFICATIONS_PER_PAGE = 50
+
+
+@login_required
+def notifications(request):
+    """The user's notifications, newest first, unread highlighted."""
+    from django.core.paginator import Paginator
+
+    from marketplace.models import Notification
+
+    queryset = Notification.objects.for_user(request.user).order_by("-created_at", "-id")
+    page = Paginator(queryset, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "marketplace/notifications.html", {"page": page, "notifications": page.object_list})
+
+
+@login_required
+def notification_open(request, pk):
+    """Mark the notification read and go to its link. Someone else's notification: 404."""
+    from marketplace import notifications as notification_actions
+    from marketplace.models import Notification
+
+    notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
+    notification_actions.mark_read(notification, request.user)
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "notifications"
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def notifications_mark_all_read(request):
+    from marketplace import notifications as notification_actions
+
+    count = notification_actions.mark_all_read(request.user)
+    if count:
+        messages.success(request, _("All notifications are marked read."))
+    return redirect(_safe_next(request, "notifications"))

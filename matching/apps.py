@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = _("Matching")
+
+    def ready(self):
+        # The higher app hooks into the lower one's signal: a published listing starts matching's fan-out.
+        from listings.actions import listing_published
+        from matching.push import on_listing_published
+
+        listing_published.connect(on_listing_published, dispatch_uid="matching.push.on_listing_published")

@@ -138,3 +138,33 @@ class Suggestion(models.Model):
         from matching.scoring import render_reasons
 
         return render_reasons(self.reason_codes) if self.reason_codes else list(self.reasons)
+
+
+class ContactRequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class ContactRequest(models.Model):
+    """An SME asks a listing's owner for a licence, from a suggestion of one of its needs.
+
+    A stop-gap until negotiations exist: the owner's members get an email with the message; negotiation will
+    take over (and close these) later."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="contact_requests")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="contact_requests")
+    message = models.TextField(_("message"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=16, choices=ContactRequestStatus.choices,
+                              default=ContactRequestStatus.OPEN)
+
+    class Meta:
+        verbose_name = _("contact request")
+        verbose_name_plural = _("contact requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["listing", "status"]), models.Index(fields=["need", "listing"])]
+
+    def __str__(self):
+        return f"{self.need} → {self.listing} ({self.status})"

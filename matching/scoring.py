@@ -32,6 +32,14 @@ How it works
              + free     × (1 if the listing is free or donates licences to small enterprises, else 0)
              + fresh    × 0.5 ** (days since published / FRESH_HALF_LIFE_DAYS)
 
+   *3b. IPC feedback* (needs without IPC codes only; pseudo-relevance feedback, no labels read): the
+   ``IPC_FEEDBACK_DOCS`` best candidates by the text part vote for their IPC main groups and subclasses,
+   each vote weighted by its text part; a code's *support* is its votes over all votes, in [0, 1]. Then
+   ``ipc = IPC_FEEDBACK_SHARE × max over the listing's codes of support × IPC_LEVELS[level]`` (main group
+   0.7, subclass 0.4). Measured on bench/matching_quality.py (abstract-only needs, relevant = shared main
+   group): it is what lifts the matcher above plain BM25 — listings in the field of the best matches rise
+   over ones that merely share words.
+
    ``wₜ`` is the key-term weight of step 1 and ``bm25ₜ`` the term's BM25 impact (title ×3) as the index
    computes it, divided by the term's best impact in the index: each key term counts by its weight, so one
    title hit on a moderately common word cannot outweigh the need's rare, repeated words (seen on the
@@ -96,6 +104,10 @@ POOL = 1000  # candidates taken from the index
 RERANK = 200  # candidates scored with the full formula
 MAX_TEXT_CHARS = 20_000
 MAX_REASON_WORDS = 5
+# IPC feedback for needs without IPC codes (step 3b): the codes of the best text matches vote
+IPC_FEEDBACK_DOCS = 10  # how many of the best text matches vote
+IPC_FEEDBACK_SHARE = 0.5  # an inferred code counts this much of a stated one
+IPC_FEEDBACK_REASON = 0.3  # support above which the inferred code is shown as a reason
 
 
 @dataclass
@@ -129,6 +141,8 @@ def _render(code: str, params: dict) -> str:
         return _("same IPC subclass %(code)s") % params
     if code == "ipc_class":
         return _("same IPC class %(code)s") % params
+    if code == "ipc_inferred":
+        return _("in IPC %(code)s, like your best matches") % params
     if code == "keywords":
         return _("matches: %(words)s") % {"words": ", ".join(params.get("words", []))}
     if code == "free":
@@ -416,22 +430,52 @@ def match_text(
         patents.setdefault(lid, []).append((" ".join(p for p in (office, number, kind) if p), ipc_codes or []))
     now = timezone.now()
     kinds = [str(k) for k in licence_kinds or ()]
+    codes_of = {lid: _parse_codes(code for _n, codes_ in patents.get(lid, []) for code in codes_) for lid in ids}
+    feedback = {} if codes else _ipc_feedback([lid for lid in ids if lid in listings], found, codes_of)
     matches = []
     for lid in ids:
         listing = listings.get(lid)
         if listing is None:
             continue
         mine = patents.get(lid, [])
-        listing_codes = _parse_codes(code for _n, codes_ in mine for code in codes_)
-        matches.append(_score(listing, mine[0][0] if mine else "", listing_codes, found, codes,
-                              budget_minor, currency, kinds, province, now))
+        matches.append(_score(listing, mine[0][0] if mine else "", codes_of[lid], found, codes,
+                              budget_minor, currency, kinds, province, now, feedback))
     matches.sort(key=lambda m: (-m.score, -(m.parts.get("_published") or 0), m.listing_id))
     for m in matches:
         m.parts.pop("_published", None)
     return matches[:limit]
 
 
-def _score(listing, patent_number, listing_codes, found, codes, budget_minor, currency, kinds, province, now):
+def _text_part(found: _Candidates, lid: int) -> float:
+    return 0.5 * found.text.get(lid, 0.0) + 0.5 * found.coverage.get(lid, 0.0)
+
+
+def _feedback_keys(code: numbers.IPCCode) -> list[tuple[str, str]]:
+    keys = [(code.subclass, "subclass")]
+    if code.group is not None:
+        keys.insert(0, (code.main_group, "main_group"))
+    return keys
+
+
+def _ipc_feedback(ids: list[int], found: _Candidates, codes_of: dict) -> dict:
+    """{(code text, level): support in [0, 1]} voted by the best text matches (step 3b)."""
+    if not IPC_FEEDBACK_DOCS:
+        return {}
+    top = heapq.nlargest(IPC_FEEDBACK_DOCS, ids, key=lambda lid: (_text_part(found, lid), -lid))
+    votes: Counter = Counter()
+    total = 0.0
+    for lid in top:
+        weight = _text_part(found, lid)
+        if weight <= 0:
+            continue
+        total += weight
+        for key in {k for code in codes_of.get(lid, ()) for k in _feedback_keys(code)}:
+            votes[key] += weight
+    return {key: value / total for key, value in votes.items()} if total else {}
+
+
+def _score(listing, patent_number, listing_codes, found, codes, budget_minor, currency, kinds, province, now,
+           feedback=None):
     w = WEIGHTS
     reasons: list[dict] = []
     parts: dict = {}
@@ -439,15 +483,23 @@ def _score(listing, patent_number, listing_codes, found, codes, budget_minor, cu
     def reason(reason_code, **params):
         reasons.append({"code": reason_code, "params": params})
 
-    # IPC proximity
+    # IPC proximity: to the need's codes, or (without any) to the codes inferred from the best matches
     level, shared = ipc_proximity(codes, listing_codes)
     parts["ipc"] = w.ipc * IPC_LEVELS[level] if level else 0.0
     if level:
         reason(f"ipc_{level}", code=shared)
+    elif feedback:
+        best, best_key = 0.0, None
+        for code in listing_codes:
+            for key in _feedback_keys(code):
+                value = feedback.get(key, 0.0) * IPC_LEVELS[key[1]]
+                if value > best:
+                    best, best_key = value, key
+        parts["ipc"] = w.ipc * IPC_FEEDBACK_SHARE * best
+        if best_key and feedback[best_key] >= IPC_FEEDBACK_REASON:
+            reason("ipc_inferred", code=best_key[0])
     # text
-    relevance = found.text.get(listing.pk, 0.0)
-    coverage = found.coverage.get(listing.pk, 0.0)
-    parts["text"] = w.text * (0.5 * relevance + 0.5 * coverage)
+    parts["text"] = w.text * _text_part(found, listing.pk)
     words = found.matched.get(listing.pk) or []
     if words:
         reason("keywords", words=words[:MAX_REASON_WORDS])

@@ -1,3 +1,5 @@
-"""Matching pages (being written)."""
+"""Matching pages, mounted at the site root: ``/match/`` and ``/sme/<slug>/needs/…`` (see ``matching.views``)."""
 
-urlpatterns = []
+from matching import views
+
+urlpatterns = [*views.urlpatterns]

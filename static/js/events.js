@@ -1,4 +1,5 @@
-// Live events for the signed-in user over WebSocket (/ws/me/): shown as toasts.
+// Live events for the signed-in user over WebSocket (/ws/me/): shown as toasts; new notifications also
+// update the unread badge of the navbar bell (#nav-unread-badge).
 (function () {
   var url = document.body.dataset.eventsUrl;
   if (!url || !("WebSocket" in window)) return;
@@ -8,16 +9,31 @@
   document.body.appendChild(container);
   var delay = 1000;
 
-  function show(text) {
+  function show(text, link) {
     var toast = document.createElement("div");
     toast.className = "toast align-items-center text-bg-dark border-0";
     toast.setAttribute("role", "status");
     var body = document.createElement("div");
     body.className = "toast-body";
-    body.textContent = text;
+    if (link) {
+      var a = document.createElement("a");
+      a.className = "link-light";
+      a.href = link;
+      a.textContent = text;
+      body.appendChild(a);
+    } else {
+      body.textContent = text;
+    }
     toast.appendChild(body);
     container.appendChild(toast);
     new bootstrap.Toast(toast, { delay: 8000 }).show();
+  }
+
+  function setUnread(count) {
+    var badge = document.getElementById("nav-unread-badge");
+    if (!badge) return;
+    badge.textContent = String(count);
+    badge.classList.toggle("d-none", !count);
   }
 
   function connect() {
@@ -29,6 +45,10 @@
       if (data.event === "organisation.verification_changed") {
         var p = data.payload;
         show(p.organisation + ": " + p.status_label + (p.message ? " — " + p.message : ""));
+      } else if (data.event === "notification.created") {
+        var n = data.payload;
+        setUnread(n.unread);
+        show(n.title, n.url);
       }
     };
     socket.onclose = function (e) {
