@@ -41,3 +41,11 @@ messages: venv
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# Benchmarks: every bench/*.py script in turn (each builds its own data under var/bench/; see its --help).
+bench: export DEBUG ?= true
+bench: venv
+	@set -e; for script in bench/*.py; do \
+		case "$$script" in */__init__.py) continue;; esac; \
+		echo "== $$script"; $(BIN)/python "$$script"; \
+	done

@@ -78,8 +78,13 @@ class Command(BaseCommand):
 
         # The demo listings, once the organisations above are committed. Called by name: marketplace
         # never imports listings. Skipped when the transaction rolls back (and in tests' transactions).
-        transaction.on_commit(lambda: call_command("load_demo_listings", stdout=self.stdout, stderr=self.stderr))
+        transaction.on_commit(lambda: self._later_steps())
 
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s):" % DEMO_PASSWORD))
         for email, _name, role, _slug in USERS:
             self.stdout.write(f"  {email:<32} {role}")
+
+    def _later_steps(self):
+        # Higher layers' demo data, by command name (marketplace does not import them).
+        call_command("load_demo_listings", stdout=self.stdout, stderr=self.stderr)
+        call_command("load_demo_needs", stdout=self.stdout, stderr=self.stderr)
