@@ -64,6 +64,7 @@ import logging
 import math
 import re
 import unicodedata
+import weakref
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
@@ -306,6 +307,20 @@ def _ipc_prefixes(codes: list[numbers.IPCCode]) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
+_DOC_LISTING: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # index state -> {docnum: listing id}
+
+
+def _doc_listing_ids(state) -> dict:
+    """The per-index-version cache of docnum → listing id (stored-field reads are done once per document)."""
+    try:
+        cache = _DOC_LISTING.get(state)
+        if cache is None:
+            cache = _DOC_LISTING[state] = {}
+    except TypeError:  # not weak-referenceable: no cache
+        cache = {}
+    return cache
+
+
 def _index_candidates(text: str, codes: list[numbers.IPCCode]) -> _Candidates | None:
     """Candidates from the live index, or None when there is no index."""
     pairs = analyse(text)
@@ -340,9 +355,12 @@ def _index_candidates(text: str, codes: list[numbers.IPCCode]) -> _Candidates | 
                + WEIGHTS.ipc * ipc_level.get(d, 0.0) for d in docs}
         pool = heapq.nlargest(POOL, docs, key=lambda d: (pre[d], state.pub[d], -d))
         result = _Candidates({}, {}, {}, [])
+        lids = _doc_listing_ids(state)
         for doc in pool:
-            stored = state.reader.stored_fields(doc).get("st") or {}
-            lid = int(stored.get("l", 0))
+            lid = lids.get(doc)
+            if lid is None:
+                stored = state.reader.stored_fields(doc).get("st") or {}
+                lid = lids[doc] = int(stored.get("l", 0))
             if not lid:
                 continue
             matched = [(weight, word) for _t, word, weight, impacts in dicts if doc in impacts]
@@ -421,7 +439,7 @@ def match_text(
         queryset = queryset.filter(Q(fee_model=FeeModel.FREE) | Q(donation_quota__gt=0))
     allowed = set(queryset.values_list("pk", flat=True))
     ids = [lid for lid in found.order if lid in allowed][:RERANK]
-    listings = Listing.objects.select_related("owner").in_bulk(ids)
+    listings = {row["pk"]: _Row(row) for row in Listing.objects.filter(pk__in=ids).values(*_ROW_FIELDS)}
     patents: dict[int, list] = {}
     for lid, office, number, kind, ipc_codes in (
         Listing.patents.through.objects.filter(listing_id__in=ids).order_by("listing_id", "id")
@@ -439,11 +457,44 @@ def match_text(
             continue
         mine = patents.get(lid, [])
         matches.append(_score(listing, mine[0][0] if mine else "", codes_of[lid], found, codes,
-                              budget_minor, currency, kinds, province, now, feedback))
+                              budget_minor, currency, kinds, province, now, feedback, render=False))
     matches.sort(key=lambda m: (-m.score, -(m.parts.get("_published") or 0), m.listing_id))
+    matches = matches[:limit]
     for m in matches:
         m.parts.pop("_published", None)
-    return matches[:limit]
+        m.reasons = render_reasons(m.reason_codes)  # rendered only for the matches returned
+    return matches
+
+
+_ROW_FIELDS = ("pk", "fee_model", "donation_quota", "upfront_price_minor", "currency", "published_at",
+               "offers_exclusive", "offers_sole", "offers_non_exclusive", "offers_assignment", "owner__province")
+
+
+class _Owner:
+    __slots__ = ("province",)
+
+    def __init__(self, province):
+        self.province = province
+
+
+class _Row:
+    """The Listing fields ``_score`` reads, from one ``values()`` row (no model instances, no owner rows)."""
+
+    __slots__ = ("pk", "fee_model", "donation_quota", "upfront_price_minor", "currency", "published_at",
+                 "licence_kinds", "owner")
+
+    def __init__(self, row: dict):
+        self.pk = row["pk"]
+        self.fee_model = row["fee_model"]
+        self.donation_quota = row["donation_quota"]
+        self.upfront_price_minor = row["upfront_price_minor"]
+        self.currency = row["currency"]
+        self.published_at = row["published_at"]
+        self.owner = _Owner(row["owner__province"])
+        flags = ((LicenceKind.EXCLUSIVE, row["offers_exclusive"]), (LicenceKind.SOLE, row["offers_sole"]),
+                 (LicenceKind.NON_EXCLUSIVE, row["offers_non_exclusive"]),
+                 (LicenceKind.ASSIGNMENT, row["offers_assignment"]))
+        self.licence_kinds = [str(kind) for kind, offered in flags if offered]
 
 
 def _text_part(found: _Candidates, lid: int) -> float:
@@ -475,7 +526,7 @@ def _ipc_feedback(ids: list[int], found: _Candidates, codes_of: dict) -> dict:
 
 
 def _score(listing, patent_number, listing_codes, found, codes, budget_minor, currency, kinds, province, now,
-           feedback=None):
+           feedback=None, render=True):
     w = WEIGHTS
     reasons: list[dict] = []
     parts: dict = {}
@@ -545,7 +596,7 @@ def _score(listing, patent_number, listing_codes, found, codes, budget_minor, cu
     parts = {k: round(v, 4) for k, v in parts.items()}
     parts["_published"] = published.timestamp() if published else 0
     return Match(listing_id=listing.pk, patent=patent_number, score=round(score, 4),
-                 reasons=render_reasons(reasons), reason_codes=reasons, parts=parts)
+                 reasons=render_reasons(reasons) if render else [], reason_codes=reasons, parts=parts)
 
 
 def match_need(need, limit: int = 10) -> list[Match]:
