@@ -8,8 +8,11 @@ stage already reached is a no-op (a page shown twice is viewed once). Dismissed 
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from listings import numbers
@@ -18,7 +21,15 @@ from marketplace import audit
 from marketplace.actions import ActionError, NotAllowed, require_member
 from marketplace.models import Organisation, OrganisationKind, Province
 from marketplace.states import IllegalTransition, check_transition  # noqa: F401 - re-exported
-from matching.models import FUNNEL, STAGE_TIMESTAMP, Need, Suggestion, SuggestionStatus
+from matching.models import (
+    FUNNEL,
+    STAGE_TIMESTAMP,
+    ContactRequest,
+    ContactRequestStatus,
+    Need,
+    Suggestion,
+    SuggestionStatus,
+)
 
 NEED_FIELDS = (
     "title", "description", "keywords", "ipc_codes", "budget_minor", "currency", "licence_kinds", "province",
@@ -240,3 +251,49 @@ def save_suggestion(suggestion: Suggestion, *, actor, saved: bool = True) -> Sug
                      organisation=locked.need.organisation, before={"saved": not saved}, after={"saved": saved})
     suggestion.saved = locked.saved
     return locked
+
+
+# --- contact requests ----------------------------------------------------------------------
+def request_licence(suggestion: Suggestion, *, actor, message: str) -> ContactRequest:
+    """"Request licence" until negotiation exists: a contact request to the listing's owner.
+
+    Validate → lock the suggestion → create the request and mark the suggestion contacted → audit;
+    after the commit, email the owner's members (each in their language).
+    """
+    with transaction.atomic():
+        locked = Suggestion.objects.select_for_update().select_related("need__organisation", "listing__owner").get(
+            pk=suggestion.pk)
+        if locked.status == SuggestionStatus.DISMISSED:
+            raise ActionError(_("This suggestion was dismissed."))
+        if not locked.listing.is_browsable:
+            raise ActionError(_("This listing is no longer offered."))
+        if ContactRequest.objects.filter(need=locked.need, listing=locked.listing,
+                                         status=ContactRequestStatus.OPEN).exists():
+            raise ActionError(_("You already asked the owner about this listing for this need."))
+        contact = ContactRequest.objects.create(need=locked.need, listing=locked.listing, message=message,
+                                                created_by=actor)
+        mark_contacted(locked, actor=actor)  # checks membership; rolls the request back if refused
+        audit.record("contact_request.created", actor=actor, target=contact, organisation=locked.need.organisation,
+                     after={"listing": locked.listing_id, "need": locked.need_id})
+    _send_contact_request(contact, actor)  # after the atomic block: the request is committed
+    return contact
+
+
+def _send_contact_request(contact: ContactRequest, requester) -> int:
+    """Email the listing owner's members, each in their language. Returns the number of messages sent."""
+    listing = contact.listing
+    link = settings.SITE_URL + listing.get_absolute_url()
+    sent = 0
+    for membership in listing.owner.memberships.select_related("user"):
+        user = membership.user
+        if not user.is_active or not user.email:
+            continue
+        context = {"contact": contact, "need": contact.need, "sme": contact.need.organisation, "listing": listing,
+                   "requester": requester, "recipient": user, "link": link, "site_name": settings.SITE_NAME,
+                   "site_url": settings.SITE_URL}
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            subject = " ".join(render_to_string("matching/email/contact_request_subject.txt", context).split())
+            body = render_to_string("matching/email/contact_request.txt", context)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        sent += 1
+    return sent

@@ -13,22 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from listings.models import Listing, Patent
-from marketplace import audit
 from marketplace.actions import ActionError, membership_of
 from marketplace.models import Organisation, OrganisationKind
 from marketplace.states import IllegalTransition
@@ -199,48 +194,6 @@ def suggestion_dismiss(request, slug, pk, sid):
 
 
 # --- request a licence (until negotiations exist) -------------------------------------------------
-def _open_contact_request(suggestion: Suggestion, *, actor, message: str) -> ContactRequest:
-    """Create a contact request for the suggestion's listing and mark the suggestion contacted.
-
-    Belongs in ``matching.actions`` (validate → lock → change → audit) once that module takes it over."""
-    with transaction.atomic():
-        locked = Suggestion.objects.select_for_update().select_related("need__organisation", "listing__owner").get(
-            pk=suggestion.pk)
-        if locked.status == SuggestionStatus.DISMISSED:
-            raise ActionError(_("This suggestion was dismissed."))
-        if not locked.listing.is_browsable:
-            raise ActionError(_("This listing is no longer offered."))
-        if ContactRequest.objects.filter(need=locked.need, listing=locked.listing,
-                                         status=ContactRequestStatus.OPEN).exists():
-            raise ActionError(_("You already asked the owner about this listing for this need."))
-        contact = ContactRequest.objects.create(need=locked.need, listing=locked.listing, message=message,
-                                                created_by=actor)
-        actions.mark_contacted(locked, actor=actor)  # checks membership; rolls the request back if refused
-        audit.record("contact_request.created", actor=actor, target=contact, organisation=locked.need.organisation,
-                     after={"listing": locked.listing_id, "need": locked.need_id})
-    return contact
-
-
-def _send_contact_request(contact: ContactRequest, requester) -> int:
-    """Email the listing owner's members, each in their language. Returns the number of messages sent."""
-    listing = contact.listing
-    link = settings.SITE_URL + listing.get_absolute_url()
-    sent = 0
-    for membership in listing.owner.memberships.select_related("user"):
-        user = membership.user
-        if not user.is_active or not user.email:
-            continue
-        context = {"contact": contact, "need": contact.need, "sme": contact.need.organisation, "listing": listing,
-                   "requester": requester, "recipient": user, "link": link, "site_name": settings.SITE_NAME,
-                   "site_url": settings.SITE_URL}
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject = " ".join(render_to_string("matching/email/contact_request_subject.txt", context).split())
-            body = render_to_string("matching/email/contact_request.txt", context)
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        sent += 1
-    return sent
-
-
 @login_required
 def suggestion_contact(request, slug, pk, sid):
     organisation = _sme_org(request, slug)
@@ -251,11 +204,10 @@ def suggestion_contact(request, slug, pk, sid):
     form = ContactRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            contact = _open_contact_request(suggestion, actor=request.user, message=form.cleaned_data["message"])
+            actions.request_licence(suggestion, actor=request.user, message=form.cleaned_data["message"])
         except (ActionError, IllegalTransition) as exc:
             messages.error(request, str(exc))
             return redirect(_need_url(need))
-        _send_contact_request(contact, request.user)
         messages.success(request, _("Your request is sent to %(owner)s. They will answer you by email.")
                          % {"owner": suggestion.listing.owner.name})
         return redirect(_need_url(need))
