@@ -18,7 +18,7 @@ How it works
    (10) are kept: a long text never becomes a plain OR query (STACK-NOTES: a 50-word OR query takes 20 s).
 2. *Candidates.* Documents having any key term (OR semantics, BM25 impacts summed exactly as
    ``listings.search`` scores relevance) plus documents sharing one of the need's IPC codes at subclass
-   level or deeper. The best ``POOL`` (1000) by a cheap pre-score (text + IPC part of the formula) are
+   level or deeper. The best ``POOL`` (300) by a cheap pre-score (text + IPC part of the formula) are
    mapped to listings, filtered in the database (browsable only, not the SME's own organisation, not
    excluded/dismissed, free or donated only when asked) and the best ``RERANK`` (200) are scored fully.
 3. *Formula* (all weights in ``WEIGHTS`` below; each part is in [0, 1] except budget, in [-1, 1])::
@@ -101,7 +101,7 @@ KEY_TERMS = 10
 MIN_KEY_TERMS = 3
 COMMON_DF_FRACTION = 0.2  # terms in more than this share of documents are weak evidence
 COMMON_DF_MIN = 50  # ... but never call a term common below this many documents
-POOL = 1000  # candidates taken from the index
+POOL = 300  # candidates taken from the index
 RERANK = 200  # candidates scored with the full formula
 MAX_TEXT_CHARS = 20_000
 MAX_REASON_WORDS = 5
