@@ -1466,11 +1466,15 @@ def _top(state: _State, docs, scores, sort: str, need: int) -> list[tuple[int, f
 _stem_cache: dict[str, str] = {}
 
 
-def _stem(word: str, stem) -> str:
+def stem_word(word: str) -> str:
+    """The Porter stem the English analyzer gives ``word`` (lower-case), cached; for hot loops that
+    analyse text without Whoosh's token chain (the highlighter, matching's fan-out)."""
     found = _stem_cache.get(word)
     if found is None:
-        if len(_stem_cache) > 50_000:
+        if len(_stem_cache) > 200_000:
             _stem_cache.clear()
+        from whoosh.lang.porter import stem
+
         found = _stem_cache[word] = stem(word)
     return found
 
@@ -1517,8 +1521,6 @@ def _match_spans(text: str, terms: set) -> list[tuple[int, int]]:
     """Character spans of ``text`` matching analysed ``terms``: Chinese terms by substring (in the
     Simplified form), other words when their stem is a term. Cheap: only words that share a term's first
     letters are stemmed (a Porter stem differs from its word only at the end)."""
-    from whoosh.lang.porter import stem
-
     spans = []
     han_terms = [t for t in terms if has_han(t)]
     if han_terms and has_han(text):
@@ -1535,7 +1537,7 @@ def _match_spans(text: str, terms: set) -> list[tuple[int, int]]:
         wanted = set(latin)
         for match in _WORD.finditer(text):
             word = match.group().lower()
-            if word.startswith(prefixes) and (word in wanted or _stem(word, stem) in wanted):
+            if word.startswith(prefixes) and (word in wanted or stem_word(word) in wanted):
                 spans.append(match.span())
     if not spans:
         return []

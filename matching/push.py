@@ -195,17 +195,7 @@ class _Index:
 _EN_PARTS = search_module.english_analyzer()
 _TOKEN = _EN_PARTS.items[0].expression
 _STOPS = _EN_PARTS.items[2].stops
-_STEM = _EN_PARTS.items[3].stemfn
-_STEMS: dict = {}
-
-
-def _stem(word: str) -> str:
-    value = _STEMS.get(word)
-    if value is None:
-        if len(_STEMS) > 200_000:
-            _STEMS.clear()
-        value = _STEMS[word] = _STEM(word)
-    return value
+_stem = search_module.stem_word  # the analyzer's Porter stemmer, with the search module's cache
 
 
 def analyse(text: str) -> list[tuple[str, str]]:
