@@ -52,6 +52,10 @@ class Need(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     last_matched_at = models.DateTimeField(null=True, blank=True)  # for digests: when suggestions were refreshed
+    # For needs without IPC codes: the fields of the need's best text matches at its last refresh
+    # (``matching.scoring``, step 3b), [{"code": "H01M 10/00", "level": "main_group", "support": 0.62}, ...],
+    # so that the fan-out of a new listing scores the need as its own search would.
+    ipc_feedback = models.JSONField(default=list, blank=True, editable=False)
 
     objects = NeedQuerySet.as_manager()
 
