@@ -105,17 +105,15 @@ def bm25_all_terms(text: str, limit: int = DEPTH) -> list[int]:
     import heapq
 
     from listings import search
-    from matching.scoring import analyse
 
-    terms = list(dict.fromkeys(term for term, _w in analyse(text)))
-    with search._LOCK:
-        state = search._state()
+    terms = list(dict.fromkeys(term for term, _w in search.query_terms(text)))
+    with search.term_index() as index:
         scores: dict = {}
         for term in terms:
-            for doc, value in state.word(term).items():
+            for doc, value in index.impacts(term).items():
                 scores[doc] = scores.get(doc, 0.0) + value
         top = heapq.nlargest(limit, scores, key=lambda d: (scores[d], -d))
-        return [int((state.reader.stored_fields(d).get("st") or {}).get("l", 0)) for d in top]
+        return [index.listing_id(d) for d in top]
 
 
 def search_key_terms(text: str, limit: int = DEPTH) -> list[int]:

@@ -149,13 +149,17 @@ def record_suggestions(need: Need, matches=None, *, limit: int = 10) -> list[Sug
     """Store the need's current matches as suggestions (system action, no actor).
 
     New listings become ``pushed`` suggestions; open ones get the new score and reasons; dismissed ones
-    are never brought back (``match_need`` excludes them anyway). Returns the suggestions created."""
-    from matching.scoring import match_need
+    are never brought back (``match_need`` excludes them anyway). The IPC fields inferred from the need's
+    best matches are stored on it (``Need.ipc_feedback``, read by the fan-out of new listings) unless
+    ``matches`` are given. Returns the suggestions created."""
+    from matching.scoring import rank_need
 
     if not need.active:
         return []
+    feedback = None
     if matches is None:
-        matches = match_need(need, limit=limit)
+        ranking = rank_need(need, limit=limit)
+        matches, feedback = ranking.matches, ranking.ipc_feedback
     now = timezone.now()
     created = []
     with transaction.atomic():
@@ -173,7 +177,11 @@ def record_suggestions(need: Need, matches=None, *, limit: int = 10) -> list[Sug
                 current.score, current.reasons, current.reason_codes = match.score, match.reasons, match.reason_codes
                 current.save(update_fields=["score", "reasons", "reason_codes", "updated_at"])
         locked.last_matched_at = now
-        locked.save(update_fields=["last_matched_at"])
+        update = ["last_matched_at"]
+        if feedback is not None and feedback != locked.ipc_feedback:
+            locked.ipc_feedback = feedback
+            update.append("ipc_feedback")
+        locked.save(update_fields=update)
         if created:
             audit.record("need.suggestions_added", target=locked, organisation=locked.organisation,
                          after={"listings": [s.listing_id for s in created]})

@@ -181,33 +181,44 @@ def test_fan_out_reports_its_work(need, publish, holder, owner):
     assert (again.candidates, len(again.suggestions)) == (0, 0)
 
 
-@pytest.mark.parametrize("text", [
-    "Better cathodes for our e-bike batteries: lithium, cathode, coating (H01M 10/052) — 2.5 V cells",
-    "锂离子电池正极材料的包覆方法 with carbon coating",
-    "鋰離子電池正極材料",
-    "Ｆｕｌｌ-width ｌｅｔｔｅｒｓ and the batteries' capability",
-    "",
-])
-def test_fast_analysis_gives_the_same_terms_as_scoring(text):
-    from matching.scoring import analyse
-
-    assert push.analyse(text) == analyse(text)
-
-
-def test_score_listing_for_needs_agrees_with_match_need(sme, sme_user, need, catalogue):
+def test_score_listing_agrees_with_match_need(sme, sme_user, need, catalogue):
     other = actions.create_need(sme, actor=sme_user, title="Solid electrolyte", keywords="sulfide electrolyte",
                                 budget_minor=5_000_000, licence_kinds=["non_exclusive"], province="BJ")
+    assert other.ipc_feedback == []
+    for n in (need, other):
+        actions.record_suggestions(n)  # a need without IPC codes stores the fields of its best matches
+        n.refresh_from_db()
+    assert need.ipc_feedback == []  # it states its codes
+    assert {"code": "H01M 10/00", "level": "main_group", "support": 1.0} in other.ipc_feedback
     for listing in catalogue.values():
-        listing = Listing.objects.select_related("owner").get(pk=listing.pk)
-        scores = push.score_listing_for_needs(listing, [need, other])
+        scores = scoring.score_listing_for_needs(listing, [need, other])
         for n in (need, other):
             own = {m.listing_id: m for m in match_need(n, limit=50)}.get(listing.pk)
-            if own is not None and n.ipc_codes:
+            if own is not None:  # the pair scores as in the need's own search, inferred IPC part included
                 assert scores[n.pk].score == pytest.approx(own.score, abs=1e-3)
                 assert scores[n.pk].reason_codes == own.reason_codes
-            elif own is not None:  # no IPC codes: the fan-out leaves out the inferred-IPC part (step 3b)
-                assert own.score - scoring.WEIGHTS.ipc * scoring.IPC_FEEDBACK_SHARE - 1e-3 \
-                    <= scores[n.pk].score <= own.score + 1e-3
-                assert scores[n.pk].parts["text"] == pytest.approx(own.parts["text"], abs=1e-3)
+                assert scores[n.pk].reasons == own.reasons
             else:
                 assert scores[n.pk].score < push.THRESHOLD
+
+
+def test_push_uses_the_ipc_fields_a_need_without_codes_learnt(sme, sme_user, catalogue, publish):
+    """A need that states no IPC codes is pushed a new listing in the field of its best matches, with the
+    "in IPC …" reason its own search gives, from the votes stored at its last refresh."""
+    need = actions.create_need(sme, actor=sme_user, title="Lithium cathode coating",
+                               description="A coating for cathode particles of lithium batteries.")
+    actions.record_suggestions(need)
+    need.refresh_from_db()
+    assert any(vote["code"] == "H01M 4/00" for vote in need.ipc_feedback)
+    listing = publish("Cathode particle coating", abstract="Coating particles of a cathode for cells.",
+                      ipc_codes=["H01M 4/139"])
+    suggestion = Suggestion.objects.get(need=need, listing=listing)
+    assert "in IPC H01M 4/00, like your best matches" in suggestion.reasons
+    # without the stored votes the same listing would stay below the threshold
+    unaware = scoring.NeedProfile.of_need(need)
+    unaware.feedback = {}
+    assert scoring.score_listing(listing, [unaware])[need.pk].score < push.THRESHOLD <= suggestion.score
+    # and the need's own search agrees, up to the votes the new listing itself now adds
+    own = {m.listing_id: m for m in match_need(need)}[listing.pk]
+    assert suggestion.score == pytest.approx(own.score, abs=0.01)
+    assert suggestion.reasons == own.reasons

@@ -139,8 +139,11 @@ def test_draft_listing_uses_the_approximation(client, owner, publish, cathode_ne
 
 
 def test_indexed_score_is_the_push_score(catalogue, cathode_need):
-    from matching import push
+    """The owner sees the score the SME's own search gives the pair (and the fan-out pushed)."""
+    from matching import scoring
 
     listing = catalogue["cathode"]
     [row] = needs_for_listing(listing)
-    assert row.score == push.score_listing_for_needs(listing, [cathode_need])[cathode_need.pk].score
+    assert row.score == scoring.score_listing_for_needs(listing, [cathode_need])[cathode_need.pk].score
+    own = {m.listing_id: m for m in scoring.match_need(cathode_need)}[listing.pk]
+    assert row.score == pytest.approx(own.score, abs=1e-3)
