@@ -60,9 +60,12 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -120,7 +123,8 @@ def _wait_for_index(listing_id: int) -> bool:
 
 # --- which needs may get a listing ---------------------------------------------------------------
 NEED_FIELDS = ("pk", "title", "description", "keywords", "ipc_codes", "budget_minor", "currency", "licence_kinds",
-               "province", "organisation_id", "free_or_donated_only", "ipc_feedback")
+               "province", "organisation_id", "free_or_donated_only", "ipc_feedback", "updated_at")
+NEED_TERMS_CACHED = 20_000  # analysed need texts kept per process (a Chinese text costs jieba ~3 ms)
 
 
 def eligible_needs(listing: Listing, *, include_suggested: bool = False):
@@ -145,8 +149,26 @@ def _distinctive(index, terms) -> set:
     return {term for term in terms if 0 < index.doc_frequency(term) <= limit}
 
 
-def _shares_subclass(need_codes, subclasses: set) -> bool:
-    return any(str(code)[:4].upper() in subclasses for code in need_codes or ())
+def _subclass_needles(subclasses: set) -> tuple:
+    """What a need's IPC codes, as stored JSON text (``["H01M 10/052", "H01M"]``), contain when one of them is
+    in one of ``subclasses``: the codes are stored normalised, so a quote and the subclass."""
+    return tuple(f'"{subclass}' for subclass in sorted(subclasses))
+
+
+_need_terms: OrderedDict = OrderedDict()  # (need id, updated_at) -> analysed text
+
+
+def _analysed(need) -> list:
+    """``search.query_terms(need.text)``, cached per process until the need changes."""
+    key = (need.pk, need.updated_at)
+    pairs = _need_terms.get(key)
+    if pairs is None:
+        pairs = _need_terms[key] = search_module.query_terms(need.text, scoring.MAX_TEXT_CHARS)
+        if len(_need_terms) > NEED_TERMS_CACHED:
+            _need_terms.popitem(last=False)
+    else:
+        _need_terms.move_to_end(key)
+    return pairs
 
 
 _S2T = None
@@ -188,13 +210,15 @@ def candidate_needs(listing: Listing, needs=None, *, listing_terms: set | None =
         distinctive = _distinctive(index, listing_terms) if index is not None else set()
     subclasses = {code.subclass for code in scoring.parse_codes(
         code for codes in listing.patents.values_list("ipc_codes", flat=True) for code in codes or ())}
+    needles = _subclass_needles(subclasses)
     quick = _quick_pattern(distinctive)
     needs = eligible_needs(listing) if needs is None else needs
-    # stage 1: a regex over the raw texts (and the IPC codes) of all eligible needs
+    # stage 1: a regex over the raw texts (and the IPC codes as JSON text) of all eligible needs
     maybe, by_ipc = [], set()
-    for pk, title, description, keywords, ipc_codes in needs.values_list(
-            "pk", "title", "description", "keywords", "ipc_codes").iterator(chunk_size=5000):
-        if _shares_subclass(ipc_codes, subclasses):
+    rows = needs.annotate(codes_text=Cast("ipc_codes", TextField())).values_list(
+        "pk", "title", "description", "keywords", "codes_text")
+    for pk, title, description, keywords, codes_text in rows.iterator(chunk_size=5000):
+        if needles and any(needle in codes_text for needle in needles):
             maybe.append(pk)
             by_ipc.add(pk)
         elif quick is not None and (quick.search(title) or quick.search(description) or quick.search(keywords)):
@@ -206,7 +230,7 @@ def candidate_needs(listing: Listing, needs=None, *, listing_terms: set | None =
         need = loaded.get(pk)
         if need is None:
             continue
-        pairs = search_module.query_terms(need.text, scoring.MAX_TEXT_CHARS)
+        pairs = _analysed(need)
         if pk in by_ipc or any(term in distinctive for term, _w in pairs):
             profiles.append(scoring.NeedProfile.of_need(need, pairs))
     return profiles

@@ -88,6 +88,14 @@ def test_non_matching_need_gets_nothing(sme, sme_user, publish):
     assert not Notification.objects.exists()
 
 
+def test_an_ipc_subclass_alone_makes_a_need_a_candidate(sme, sme_user, publish):
+    """The pre-filter reads the needs' codes as stored JSON: a shared subclass is enough, a neighbour is not."""
+    same = actions.create_need(sme, actor=sme_user, title="Supplier of parts", ipc_codes=["A23F", "H01M 50/10"])
+    actions.create_need(sme, actor=sme_user, title="Supplier of parts", ipc_codes=["H01L 31/04"])
+    listing = publish("Lithium iron phosphate cathode coating", publish=False, **CATHODE)
+    assert [p.need_id for p in push.candidate_needs(listing)] == [same.pk]  # not ``near``
+
+
 def test_own_organisation_is_excluded(holder, owner, need, publish):
     # a need stated under the owner's own organisation (not possible through the actions; the push
     # must still never suggest an organisation's own listing to itself)
