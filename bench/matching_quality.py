@@ -15,9 +15,13 @@ search benchmark's data growth, one listing per record; ~3 % drafts/paused and 1
 there are not browsable and not judged). Own SQLite file and index under var/bench/matching-quality/.
 Up to 50 queries per fold are scored; a held-out patent with no relevant browsable listing is skipped.
 
-*Needs.* A need is the held-out patent's abstract only: no title, no codes, no keywords (what an SME could
-write; it does not know the IPC). *Relevant* = a browsable listing whose patent shares a main group
-(e.g. ``G06N 3/00``) with the held-out patent. Labels are read only when scoring the rankings.
+*Needs,* two sets from the same held-out patents, never with codes or keywords (an SME does not know the IPC):
+  * ``abstract``  the held-out patent's abstract only (what an SME could write about its problem);
+  * ``+titles``   the abstract plus the WIPO titles of the patent's classification codes where the scheme
+                  has them (``listings.ipc.short_title``, e.g. "Li-accumulators", "Learning methods"): how
+                  an SME that read about its field would put it.
+*Relevant* = a browsable listing whose patent shares a main group (e.g. ``G06N 3/00``) with the held-out
+patent. Labels are read only when scoring the rankings; the titles are text like any other.
 
 *Systems,* each over the same live index in one run:
   * ``matcher``   ``match_text(abstract, limit=200)`` — the production formula (text part + IPC part, which
@@ -97,6 +101,27 @@ def ndcg_at(ranking: list[int], relevant: set, k: int = K) -> float:
     dcg = sum(1 / math.log2(pos + 2) for pos, lid in enumerate(ranking[:k]) if lid in relevant)
     ideal = sum(1 / math.log2(pos + 2) for pos in range(min(k, len(relevant))))
     return dcg / ideal if ideal else 0.0
+
+
+def need_texts(row: dict) -> dict:
+    """The need sets' texts for one held-out record (see the module docstring)."""
+    from listings import ipc
+    from listings.numbers import normalise_ipc, split_ipc_list
+
+    titles = []
+    for raw in split_ipc_list(row.get("cpc_or_ipc") or ""):
+        try:
+            code = str(normalise_ipc(raw))
+        except ValueError:
+            continue
+        title = ipc.short_title(code) if ipc.is_known(code) else ""
+        if title and title not in titles:
+            titles.append(title)
+    abstract = row["abstract"]
+    return {"abstract": abstract, "+titles": "\n".join([abstract, *titles])}
+
+
+NEED_SETS = ("abstract", "+titles")
 
 
 # --- the systems -------------------------------------------------------------------------------
@@ -198,7 +223,8 @@ def main(argv=None) -> int:
     from listings.models import Listing
 
     groups = {i + 1: main_groups(r) for i, r in enumerate(rows)}  # listing pk -> main groups
-    results = {name: {"p": [], "ndcg": [], "pj": [], "ndcgj": [], "hits": [], "ms": []} for name, _f in SYSTEMS}
+    results = {(need_set, name): {"p": [], "ndcg": [], "pj": [], "ndcgj": [], "hits": [], "ms": []}
+               for need_set in NEED_SETS for name, _f in SYSTEMS}
     per_query = []
     skipped = 0
     per_fold = -(-limit // 2)
@@ -220,65 +246,71 @@ def main(argv=None) -> int:
             scored += 1
             line = {"q": len(per_query) + 1, "patent": row["number"], "groups": ",".join(sorted(main_groups(row))),
                     "relevant": len(relevant)}
-            for name, run in SYSTEMS:
-                started = time.perf_counter()
-                ranking = run(row["abstract"])
-                results[name]["ms"].append((time.perf_counter() - started) * 1000)
-                condensed = [lid for lid in ranking if lid in judged]
-                r = results[name]
-                r["p"].append(precision_at(ranking, relevant))
-                r["ndcg"].append(ndcg_at(ranking, relevant))
-                r["pj"].append(precision_at(condensed, relevant))
-                r["ndcgj"].append(ndcg_at(condensed, relevant))
-                hits = sum(1 for lid in ranking[:K] if lid in relevant)
-                r["hits"].append(hits)
-                line[name] = hits
-                line[name + "_judged"] = sum(1 for lid in condensed[:K] if lid in relevant)
+            for need_set, text in need_texts(row).items():
+                for name, run in SYSTEMS:
+                    started = time.perf_counter()
+                    ranking = run(text)
+                    r = results[(need_set, name)]
+                    r["ms"].append((time.perf_counter() - started) * 1000)
+                    condensed = [lid for lid in ranking if lid in judged]
+                    r["p"].append(precision_at(ranking, relevant))
+                    r["ndcg"].append(ndcg_at(ranking, relevant))
+                    r["pj"].append(precision_at(condensed, relevant))
+                    r["ndcgj"].append(ndcg_at(condensed, relevant))
+                    hits = sum(1 for lid in ranking[:K] if lid in relevant)
+                    r["hits"].append(hits)
+                    line[(need_set, name)] = hits
+                    line[(need_set, name, "judged")] = sum(1 for lid in condensed[:K] if lid in relevant)
             per_query.append(line)
-    queries = per_query
     if skipped:
         print(f"  {skipped} held-out patents skipped: their only partners are in the same fold or not browsable")
 
     relevant_counts = [q["relevant"] for q in per_query]
     print(f"  judged listings (browsable, coded): {len(judged)};  relevant per query: median "
           f"{statistics.median(relevant_counts):.0f}, min {min(relevant_counts)}, max {max(relevant_counts)}")
-    print()
-    print(f"  | system    | P@10 strict | nDCG@10 strict | P@10 judged | nDCG@10 judged | relevant in top 10 "
-          f"| p50 ms |")
-    print(f"  |-----------|-------------|----------------|-------------|----------------|--------------------"
-          f"|--------|")
-    for name, _f in SYSTEMS:
-        r = results[name]
-        print(f"  | {name:<9} | {statistics.mean(r['p']):>11.3f} | {statistics.mean(r['ndcg']):>14.3f} | "
-              f"{statistics.mean(r['pj']):>11.3f} | {statistics.mean(r['ndcgj']):>14.3f} | "
-              f"{sum(r['hits']):>18} | {statistics.median(r['ms']):>6.1f} |")
-    print()
-    m, b = results["matcher"], results["bm25"]
-    for key, label in (("ndcg", "nDCG@10 strict"), ("ndcgj", "nDCG@10 judged")):
-        wins = sum(1 for x, y in zip(m[key], b[key]) if x > y + 1e-9)
-        losses = sum(1 for x, y in zip(m[key], b[key]) if y > x + 1e-9)
-        print(f"  matcher vs bm25, {label}: better on {wins} queries, worse on {losses}, "
-              f"tied on {len(queries) - wins - losses}")
     buckets = Counter("1" if c == 1 else "2-9" if c < 10 else "10+" for c in relevant_counts)
     print("  queries by number of relevant listings: " + ", ".join(f"{k}: {buckets[k]}" for k in ("1", "2-9", "10+")))
-    if args.per_query:
+    targets = []
+    for need_set in NEED_SETS:
         print()
-        print("  per query (relevant in top 10, strict / judged):")
+        print(f"  needs: {need_set} ({len(per_query)} queries)")
+        print(f"  | system    | P@10 strict | nDCG@10 strict | P@10 judged | nDCG@10 judged | relevant in top 10 "
+              f"| p50 ms |")
+        print(f"  |-----------|-------------|----------------|-------------|----------------|--------------------"
+              f"|--------|")
+        for name, _f in SYSTEMS:
+            r = results[(need_set, name)]
+            print(f"  | {name:<9} | {statistics.mean(r['p']):>11.3f} | {statistics.mean(r['ndcg']):>14.3f} | "
+                  f"{statistics.mean(r['pj']):>11.3f} | {statistics.mean(r['ndcgj']):>14.3f} | "
+                  f"{sum(r['hits']):>18} | {statistics.median(r['ms']):>6.1f} |")
+        m, b = results[(need_set, "matcher")], results[(need_set, "bm25")]
+        for key, label in (("p", "P@10"), ("ndcg", "nDCG@10")):
+            mean_m, mean_b = statistics.mean(m[key]), statistics.mean(b[key])
+            print(f"  matcher / bm25, {label} strict: {mean_m:.3f} / {mean_b:.3f} = {mean_m / mean_b:.2f}×")
+        for key, label in (("ndcg", "nDCG@10 strict"), ("ndcgj", "nDCG@10 judged")):
+            wins = sum(1 for x, y in zip(m[key], b[key]) if x > y + 1e-9)
+            losses = sum(1 for x, y in zip(m[key], b[key]) if y > x + 1e-9)
+            print(f"  matcher vs bm25, {label}: better on {wins} queries, worse on {losses}, "
+                  f"tied on {len(per_query) - wins - losses}")
+        for key, label in (("p", "P@10 (strict)"), ("ndcg", "nDCG@10 (strict)"), ("pj", "P@10 (judged)"),
+                           ("ndcgj", "nDCG@10 (judged)")):
+            targets.append((f"{need_set}: matcher beats bm25 on {label}",
+                            statistics.mean(m[key]) > statistics.mean(b[key])))
+    print()
+    if args.per_query:
+        print("  per query (relevant in top 10, strict / judged), needs: " + " | ".join(NEED_SETS))
         print("  |   q | patent               | main groups                    | rel | matcher | bm25  | search() |")
         for q in per_query:
-            print(f"  | {q['q']:>3} | {q['patent'][:20]:<20} | {q['groups'][:30]:<30} | {q['relevant']:>3} | "
-                  f"{q['matcher']:>2} / {q['matcher_judged']:>2} | {q['bm25']:>2}/{q['bm25_judged']:>2} | "
-                  f"{q['search()']:>3} / {q['search()_judged']:>2} |")
+            for need_set in NEED_SETS:
+                cells = " | ".join(f"{q[(need_set, name)]:>2} / {q[(need_set, name, 'judged')]:>2}"
+                                   for name, _f in SYSTEMS)
+                print(f"  | {q['q']:>3} | {q['patent'][:20]:<20} | {q['groups'][:30]:<30} | {q['relevant']:>3} | "
+                      f"{need_set:<8} | {cells} |")
     else:
-        print("  per-query counts (relevant/matcher/bm25 in top 10, strict): " + " ".join(
-            f"{q['relevant']}/{q['matcher']}/{q['bm25']}" for q in per_query))
+        for need_set in NEED_SETS:
+            print(f"  per-query counts, {need_set} (relevant/matcher/bm25 in top 10, strict): " + " ".join(
+                f"{q['relevant']}/{q[(need_set, 'matcher')]}/{q[(need_set, 'bm25')]}" for q in per_query))
     print()
-    targets = [
-        ("matcher beats bm25 on P@10 (strict)", statistics.mean(m["p"]) > statistics.mean(b["p"])),
-        ("matcher beats bm25 on nDCG@10 (strict)", statistics.mean(m["ndcg"]) > statistics.mean(b["ndcg"])),
-        ("matcher beats bm25 on P@10 (judged)", statistics.mean(m["pj"]) > statistics.mean(b["pj"])),
-        ("matcher beats bm25 on nDCG@10 (judged)", statistics.mean(m["ndcgj"]) > statistics.mean(b["ndcgj"])),
-    ]
     for label, ok in targets:
         print(f"  [{'ok' if ok else 'MISSED'}] {label}")
     return 0
