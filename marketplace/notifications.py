@@ -1,6 +1,7 @@
 """The notification centre: every change to ``Notification`` rows goes through here.
 
     notify(user, kind, title, body="", url="", organisation=None, data=None) -> Notification
+    build(user, kind, title, ..., emailed_separately=False) -> Notification   unsaved, for ``deliver``
     deliver(notifications)          bulk: create many rows at once (fan-outs), same side effects as ``notify``
     mark_read(notification, user) -> Notification
     mark_all_read(user) -> int
@@ -10,7 +11,8 @@
 Side effects of a new notification, all on commit: a ``notification.created`` live event to ``user.<id>``
 (shape in ``marketplace.events``), and when the recipient's ``notification_emails`` preference is
 ``instant`` an email (task ``marketplace.send_notification_emails``). Users on ``daily`` get them in the
-digest (``manage.py send_digests``); ``none``: site only.
+digest (``manage.py send_digests``); ``none``: site only. A notification built with ``emailed_separately`` is
+never emailed by this module (its sender emails the recipient itself).
 
 Titles, texts and ``data`` are written by the caller in the recipient's language (wrap the call in
 ``translation.override(user.language)``); emails are rendered in the recipient's language too. An email of
@@ -62,11 +64,16 @@ def _clean(kind: str, title: str, url: str) -> None:
 
 
 def build(user, kind: str, title: str, body: str = "", url: str = "", *, organisation=None,
-          data: dict | None = None) -> Notification:
-    """An unsaved notification (validated), for ``deliver``."""
+          data: dict | None = None, emailed_separately: bool = False) -> Notification:
+    """An unsaved notification (validated), for ``deliver``.
+
+    ``emailed_separately``: the caller sends its own email about the same thing (e.g. a licence request to a
+    listing's owner), so the notification is stored as already emailed: no instant email, not in the digest."""
     _clean(kind, title, url)
+    now = timezone.now()
     return Notification(recipient=user, organisation=organisation, kind=kind, title=title.strip()[:MAX_TITLE],
-                        body=body or "", url=(url or "")[:MAX_URL], data=data or {}, created_at=timezone.now())
+                        body=body or "", url=(url or "")[:MAX_URL], data=data or {}, created_at=now,
+                        emailed_at=now if emailed_separately else None)
 
 
 def deliver(notifications: list[Notification]) -> list[Notification]:
@@ -85,7 +92,8 @@ def deliver(notifications: list[Notification]) -> list[Notification]:
             events.send_on_commit([events.user_group(n.recipient_id)], "notification.created",
                                   id=n.pk, kind=n.kind, title=n.title, body=n.body, url=open_url(n),
                                   unread=unread.get(n.recipient_id, 0))
-        instant = [n.pk for n in created if n.recipient.notification_emails == NotificationPreference.INSTANT]
+        instant = [n.pk for n in created
+                   if n.emailed_at is None and n.recipient.notification_emails == NotificationPreference.INSTANT]
         for start in range(0, len(instant), EMAIL_BATCH):
             enqueue_on_commit(send_notification_emails, instant[start:start + EMAIL_BATCH])
     return created

@@ -1,28 +1,37 @@
-"""Every state change of needs and suggestions.
+"""Every state change of needs, suggestions and contact (licence) requests.
 
 validate → lock (``select_for_update``) → change → audit entry. Views, API, commands and tasks call these.
 Suggestion statuses walk ``SuggestionStatus.TRANSITIONS`` one step at a time with ``check_transition``:
 ``mark_contacted`` on a suggestion never viewed passes through ``viewed`` (both stamped), and asking for a
 stage already reached is a no-op (a page shown twice is viewed once). Dismissed and licensed are final.
+
+Contact requests (``request_licence``, ``reply_to_request``, ``decline_request``, ``withdraw_request``,
+``close_request``) move by ``ContactRequestStatus.TRANSITIONS``; asking for a move twice raises
+``IllegalTransition`` (a request is answered once). Each notifies the other party (``contact.*`` notifications).
 """
 
 from __future__ import annotations
+
+import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from listings import numbers
 from listings.models import Currency, LicenceKind
-from marketplace import audit
+from marketplace import audit, notifications
 from marketplace.actions import ActionError, NotAllowed, require_member
-from marketplace.models import Organisation, OrganisationKind, Province
+from marketplace.models import Membership, Organisation, OrganisationKind, Province
 from marketplace.states import IllegalTransition, check_transition  # noqa: F401 - re-exported
 from matching.models import (
     FUNNEL,
+    MAX_REPLY_CHARS,
     STAGE_TIMESTAMP,
     ContactRequest,
     ContactRequestStatus,
@@ -36,6 +45,7 @@ NEED_FIELDS = (
     "free_or_donated_only",
 )
 MAX_IPC_CODES = 20
+log = logging.getLogger(__name__)
 
 
 # --- needs -----------------------------------------------------------------------------------
@@ -262,46 +272,222 @@ def save_suggestion(suggestion: Suggestion, *, actor, saved: bool = True) -> Sug
 
 
 # --- contact requests ----------------------------------------------------------------------
+# A licence request walks ``ContactRequestStatus.TRANSITIONS`` (see matching.models): the owner's members reply
+# or decline, the SME's members withdraw, the owner (or negotiations, as operator) closes a replied request.
+# Each action: validate → lock the request → check the transition → change → audit entry → notifications of the
+# other party (rows in the transaction; live events and emails on commit, through ``marketplace.notifications``).
+def _clean_text(text, *, required: bool, empty_message: str = "") -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise ActionError(empty_message)
+    if len(text) > MAX_REPLY_CHARS:
+        raise ActionError(_("Write at most %(n)d characters.") % {"n": MAX_REPLY_CHARS})
+    return text
+
+
+def _request_label() -> str:
+    return _("licence request")
+
+
+def _active_members(organisation: Organisation, *, exclude=None) -> list:
+    memberships = Membership.objects.filter(organisation=organisation, user__is_active=True).select_related("user")
+    return [m.user for m in memberships if exclude is None or m.user_id != getattr(exclude, "pk", None)]
+
+
+def owner_request_url(contact: ContactRequest) -> str:
+    """The request in its owner's inbox."""
+    return reverse("owner_request_detail", args=[contact.listing.owner.slug, contact.pk])
+
+
+def sme_request_url(contact: ContactRequest) -> str:
+    """The request on its need's page (the suggestion card carries ``id="contact-<pk>"``)."""
+    return reverse("need_detail", args=[contact.need.organisation.slug, contact.need_id]) + f"#contact-{contact.pk}"
+
+
 def request_licence(suggestion: Suggestion, *, actor, message: str) -> ContactRequest:
     """"Request licence" until negotiation exists: a contact request to the listing's owner.
 
-    Validate → lock the suggestion → create the request and mark the suggestion contacted → audit;
-    after the commit, email the owner's members (each in their language).
+    Validate → lock the suggestion → create the request and mark the suggestion contacted → audit → an in-app
+    notification (``contact.requested``) for each of the owner's members; after the commit, the email to each
+    of them (the notification is not emailed again). One active (open or replied) request per need and listing.
     """
+    message = _clean_text(message, required=True, empty_message=_("Write a short message to the owner."))
     with transaction.atomic():
-        locked = Suggestion.objects.select_for_update().select_related("need__organisation", "listing__owner").get(
-            pk=suggestion.pk)
+        locked = Suggestion.objects.select_for_update(of=("self",)).select_related(
+            "need__organisation", "listing__owner").get(pk=suggestion.pk)
+        require_member(actor, locked.need.organisation)
         if locked.status == SuggestionStatus.DISMISSED:
             raise ActionError(_("This suggestion was dismissed."))
         if not locked.listing.is_browsable:
             raise ActionError(_("This listing is no longer offered."))
-        if ContactRequest.objects.filter(need=locked.need, listing=locked.listing,
-                                         status=ContactRequestStatus.OPEN).exists():
+        if ContactRequest.objects.active().filter(need=locked.need, listing=locked.listing).exists():
             raise ActionError(_("You already asked the owner about this listing for this need."))
         contact = ContactRequest.objects.create(need=locked.need, listing=locked.listing, message=message,
                                                 created_by=actor)
         mark_contacted(locked, actor=actor)  # checks membership; rolls the request back if refused
         audit.record("contact_request.created", actor=actor, target=contact, organisation=locked.need.organisation,
                      after={"listing": locked.listing_id, "need": locked.need_id})
-    _send_contact_request(contact, actor)  # after the atomic block: the request is committed
+        _notify_owner(contact, "contact.requested", actor=actor, emailed_separately=True)
+        transaction.on_commit(partial(_send_contact_request, contact.pk))
     return contact
 
 
-def _send_contact_request(contact: ContactRequest, requester) -> int:
-    """Email the listing owner's members, each in their language. Returns the number of messages sent."""
+def _lock_contact(contact: ContactRequest) -> ContactRequest:
+    return (ContactRequest.objects.select_for_update(of=("self",))
+            .select_related("need__organisation", "listing__owner", "created_by")
+            .get(pk=contact.pk))
+
+
+def _move_request(contact: ContactRequest, target: str, *, actor, party: str | None, changes: dict,
+                  audit_after: dict | None = None, guard=None) -> tuple[ContactRequest, str]:
+    """Lock, check the actor's side (``party``: "owner", "sme", or None for an operator), the transition and
+    ``guard(locked)`` (a rule of the action), apply ``changes`` and the status, write the audit entry.
+    Returns (the locked request, the former status). Call inside a transaction."""
+    locked = _lock_contact(contact)
+    if party == "owner":
+        require_member(actor, locked.listing.owner)
+    elif party == "sme":
+        require_member(actor, locked.need.organisation)
+    before = locked.status
+    check_transition(ContactRequestStatus, before, target, _request_label())
+    if guard is not None:
+        guard(locked)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.status = target
+    locked.save(update_fields=["status", "updated_at", *changes])
+    audit.record(f"contact_request.{target}", actor=actor, target=locked,
+                 organisation=locked.listing.owner if party != "sme" else locked.need.organisation,
+                 before={"status": before}, after={"status": target, **(audit_after or {})})
+    contact.status = locked.status
+    return locked, before
+
+
+def reply_to_request(contact: ContactRequest, *, actor, message: str) -> ContactRequest:
+    """A member of the listing's owner answers an open request. The SME's members get ``contact.replied``
+    (with the reply, the replier's name and email address)."""
+    message = _clean_text(message, required=True, empty_message=_("Write your reply to the enterprise."))
+    with transaction.atomic():
+        locked, _before = _move_request(contact, ContactRequestStatus.REPLIED, actor=actor, party="owner", changes={
+            "reply": message, "replied_at": timezone.now(), "replied_by": actor,
+        }, audit_after={"reply": message})
+        _notify_sme(locked, "contact.replied", actor=actor)
+    return locked
+
+
+def decline_request(contact: ContactRequest, *, actor, reason: str = "") -> ContactRequest:
+    """A member of the listing's owner says no (to an open or a replied request), optionally with a reason.
+    The SME's members get ``contact.declined``; the SME may ask again later."""
+    reason = _clean_text(reason, required=False)
+    with transaction.atomic():
+        locked, _before = _move_request(contact, ContactRequestStatus.DECLINED, actor=actor, party="owner", changes={
+            "decline_reason": reason, "closed_at": timezone.now(), "closed_by": actor,
+        }, audit_after={"reason": reason})
+        _notify_sme(locked, "contact.declined", actor=actor)
+    return locked
+
+
+def withdraw_request(contact: ContactRequest, *, actor) -> ContactRequest:
+    """A member of the SME takes an open or replied request back. The owner's members get ``contact.withdrawn``."""
+    with transaction.atomic():
+        locked, before = _move_request(contact, ContactRequestStatus.WITHDRAWN, actor=actor, party="sme", changes={
+            "closed_at": timezone.now(), "closed_by": actor,
+        })
+        _notify_owner(locked, "contact.withdrawn", actor=actor)
+    return locked
+
+
+def close_request(contact: ContactRequest, *, actor=None, operator: bool = False) -> ContactRequest:
+    """Done with a request. The owner's members close a replied request (the conversation went on elsewhere);
+    an operator (negotiations, when a deal opens from the request) may also close an open one. No notification:
+    the SME sees the status on its need's page."""
+    def replied_first(locked):
+        if not operator and locked.status == ContactRequestStatus.OPEN:
+            raise ActionError(_("Reply to or decline this request first."))
+
+    with transaction.atomic():
+        locked, _before = _move_request(contact, ContactRequestStatus.CLOSED, actor=actor,
+                                        party=None if operator else "owner", guard=replied_first,
+                                        changes={"closed_at": timezone.now(), "closed_by": actor})
+    return locked
+
+
+# --- contact request notifications and email ---------------------------------------------
+def _contact_data(contact: ContactRequest) -> dict:
+    """What the notification emails need (language-neutral values; rendered text is added per recipient)."""
+    replier = contact.replied_by
+    return {
+        "contact_id": contact.pk, "status": contact.status,
+        "listing_id": contact.listing_id, "listing_title": contact.listing.title,
+        "need_id": contact.need_id, "need_title": contact.need.title,
+        "owner_name": contact.listing.owner.name, "sme_name": contact.need.organisation.name,
+        "reply": contact.reply, "reason": contact.decline_reason,
+        "replier_name": (replier.full_name or replier.email) if replier else "",
+        "replier_email": replier.email if replier else "",
+    }
+
+
+def _notify_owner(contact: ContactRequest, kind: str, *, actor, emailed_separately: bool = False) -> None:
+    """``contact.requested`` / ``contact.withdrawn`` for the members of the listing's owner, each in their
+    language, linking to the request in the inbox."""
+    data, url, batch = _contact_data(contact), owner_request_url(contact), []
+    for user in _active_members(contact.listing.owner, exclude=actor):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            names = {"sme": contact.need.organisation.name, "listing": contact.listing.title}
+            if kind == "contact.requested":
+                title = _("%(sme)s asks for a licence: “%(listing)s”") % names
+                body = contact.message
+            else:
+                title = _("%(sme)s withdrew its licence request for “%(listing)s”") % names
+                body = _("Their need: %(need)s") % {"need": contact.need.title}
+        batch.append(notifications.build(user, kind, title, body, url, organisation=contact.listing.owner,
+                                         data=data, emailed_separately=emailed_separately))
+    notifications.deliver(batch)
+
+
+def _notify_sme(contact: ContactRequest, kind: str, *, actor) -> None:
+    """``contact.replied`` / ``contact.declined`` for the members of the SME (the requester among them), each in
+    their language, linking to the request on the need's page. Emailed per each one's preference."""
+    data, url, batch = _contact_data(contact), sme_request_url(contact), []
+    for user in _active_members(contact.need.organisation, exclude=actor):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            names = {"owner": contact.listing.owner.name, "listing": contact.listing.title}
+            if kind == "contact.replied":
+                title = _("%(owner)s replied to your licence request for “%(listing)s”") % names
+                body = contact.reply
+            else:
+                title = _("%(owner)s declined your licence request for “%(listing)s”") % names
+                body = contact.decline_reason or _("No reason was given.")
+        batch.append(notifications.build(user, kind, title, body, url, organisation=contact.need.organisation,
+                                         data=data))
+    notifications.deliver(batch)
+
+
+def _send_contact_request(contact_id: int) -> int:
+    """Email the listing owner's members about a new request, each in their language (on commit).
+
+    Returns the number of messages sent; a failed send is logged (the request stands, and is in the inbox)."""
+    contact = ContactRequest.objects.select_related("need__organisation", "listing__owner", "created_by") \
+        .filter(pk=contact_id).first()
+    if contact is None:
+        return 0
     listing = contact.listing
     link = settings.SITE_URL + listing.get_absolute_url()
+    inbox_link = settings.SITE_URL + owner_request_url(contact)
     sent = 0
-    for membership in listing.owner.memberships.select_related("user"):
-        user = membership.user
-        if not user.is_active or not user.email:
+    for user in _active_members(listing.owner, exclude=contact.created_by):
+        if not user.email:
             continue
         context = {"contact": contact, "need": contact.need, "sme": contact.need.organisation, "listing": listing,
-                   "requester": requester, "recipient": user, "link": link, "site_name": settings.SITE_NAME,
-                   "site_url": settings.SITE_URL}
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject = " ".join(render_to_string("matching/email/contact_request_subject.txt", context).split())
-            body = render_to_string("matching/email/contact_request.txt", context)
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+                   "requester": contact.created_by, "recipient": user, "link": link, "inbox_link": inbox_link,
+                   "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+        try:
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                subject = " ".join(render_to_string("matching/email/contact_request_subject.txt", context).split())
+                body = render_to_string("matching/email/contact_request.txt", context)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        except Exception:  # noqa: BLE001 - after the commit: log, do not fail the SME's request
+            log.exception("could not email contact request %s to user %s", contact.pk, user.pk)
+            continue
         sent += 1
     return sent

@@ -1,4 +1,4 @@
-"""Forms of the matching pages: a need, a licence request, the quick match box.
+"""Forms of the matching pages: a need, a licence request and the owner's answer to it, the quick match box.
 
 The budget is typed in yuan and converted to integer fen with ``Decimal`` (``listings.forms.MoneyField`` /
 ``to_minor``), never floats. IPC interests are typed comma- or semicolon-separated and normalised here, so
@@ -15,10 +15,11 @@ from listings.forms import MoneyField, from_minor, to_minor
 from listings.models import Currency, LicenceKind
 from marketplace.models import Province
 from matching.actions import MAX_IPC_CODES
+from matching.models import MAX_REPLY_CHARS
 
 MAX_DESCRIPTION_CHARS = 5000
 MAX_QUICK_TEXT_CHARS = 5000
-MAX_MESSAGE_CHARS = 3000
+MAX_MESSAGE_CHARS = MAX_REPLY_CHARS
 
 
 def clean_ipc_text(raw: str) -> list[str]:
@@ -112,7 +113,8 @@ class ContactRequestForm(forms.Form):
     message = forms.CharField(
         label=_("Message to the owner"), max_length=MAX_MESSAGE_CHARS, widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Say who you are, what you would make with the patent and which licence you have in mind. "
-                    "The owner's members receive it by email with your name and email address."),
+                    "The owner's members receive it on PatentBridge and by email, with your name and email "
+                    "address; their answer appears on this need's page."),
     )
 
     def clean_message(self):
@@ -120,6 +122,36 @@ class ContactRequestForm(forms.Form):
         if not message:
             raise forms.ValidationError(_("Write a short message to the owner."), code="required")
         return message
+
+
+class ContactReplyForm(forms.Form):
+    """The owner's answer to a licence request (``actions.reply_to_request``)."""
+
+    message = forms.CharField(
+        label=_("Your reply"), max_length=MAX_REPLY_CHARS, widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Write your reply to the enterprise.")},
+        help_text=_("The enterprise's members see your reply on PatentBridge and get it as a notification, with "
+                    "your name and email address so that they can write to you."),
+    )
+
+    def clean_message(self):
+        message = self.cleaned_data["message"].strip()
+        if not message:
+            raise forms.ValidationError(_("Write your reply to the enterprise."), code="required")
+        return message
+
+
+class ContactDeclineForm(forms.Form):
+    """Saying no to a licence request (``actions.decline_request``); the reason is optional."""
+
+    reason = forms.CharField(
+        label=_("Reason (optional)"), max_length=MAX_REPLY_CHARS, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown to the enterprise, e.g. “already licensed exclusively” or “not for this field of use”."),
+    )
+
+    def clean_reason(self):
+        return self.cleaned_data["reason"].strip()
 
 
 class QuickMatchForm(forms.Form):

@@ -145,15 +145,56 @@ class Suggestion(models.Model):
 
 
 class ContactRequestStatus(models.TextChoices):
+    """Where a licence request stands (``ContactRequestStatus.TRANSITIONS`` below is the only way it moves).
+
+    open       sent by the SME, waiting for the owner
+    replied    the owner answered on the site (the conversation may go on by email)
+    declined   the owner said no (optionally with a reason) — final
+    withdrawn  the SME took the request back — final
+    closed     done: the owner marked a replied request done, or negotiations took over — final
+    """
+
     OPEN = "open", _("Open")
+    REPLIED = "replied", _("Replied")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
     CLOSED = "closed", _("Closed")
+
+
+ContactRequestStatus.TRANSITIONS = {
+    # The owner answers or declines; the SME may withdraw; negotiations (operator) may close it when a deal opens.
+    ContactRequestStatus.OPEN: (ContactRequestStatus.REPLIED, ContactRequestStatus.DECLINED,
+                                ContactRequestStatus.WITHDRAWN, ContactRequestStatus.CLOSED),
+    # After a reply the owner may still decline (e.g. having heard more) or mark it done; the SME may withdraw.
+    # One answer per request: a reply is not edited or replaced (the conversation goes on by email).
+    ContactRequestStatus.REPLIED: (ContactRequestStatus.DECLINED, ContactRequestStatus.WITHDRAWN,
+                                   ContactRequestStatus.CLOSED),
+    ContactRequestStatus.DECLINED: (),
+    ContactRequestStatus.WITHDRAWN: (),
+    ContactRequestStatus.CLOSED: (),
+}
+# Requests still waiting for someone: an SME cannot ask again about the same listing for the same need while
+# one of these exists.
+ACTIVE_CONTACT_STATUSES = (ContactRequestStatus.OPEN, ContactRequestStatus.REPLIED)
+MAX_REPLY_CHARS = 3000
+
+
+class ContactRequestQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_CONTACT_STATUSES)
+
+    def for_owner(self, organisation):
+        """Requests about the organisation's listings (its inbox)."""
+        return self.filter(listing__owner=organisation)
 
 
 class ContactRequest(models.Model):
     """An SME asks a listing's owner for a licence, from a suggestion of one of its needs.
 
-    A stop-gap until negotiations exist: the owner's members get an email with the message; negotiation will
-    take over (and close these) later."""
+    A stop-gap until negotiations exist: the owner's members get an email and a notification with the message
+    and answer in their inbox (``/owner/<slug>/requests/``): a reply or a decline, which the SME's members see
+    on the need's page and get as a notification. Negotiation will take over (and close these) later.
+    Only ``matching.actions`` changes these rows."""
 
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="contact_requests")
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="contact_requests")
@@ -163,6 +204,20 @@ class ContactRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(_("status"), max_length=16, choices=ContactRequestStatus.choices,
                               default=ContactRequestStatus.OPEN)
+    # The owner's answer (``reply_to_request``).
+    reply = models.TextField(_("reply"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    # Why the owner declined (``decline_request``; may be empty).
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    # When and by whom it reached a final state (declined, withdrawn or closed).
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact request")
@@ -172,3 +227,7 @@ class ContactRequest(models.Model):
 
     def __str__(self):
         return f"{self.need} → {self.listing} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_CONTACT_STATUSES

@@ -29,7 +29,7 @@ from marketplace.models import Organisation, OrganisationKind
 from marketplace.states import IllegalTransition
 from matching import actions, scoring
 from matching.forms import ContactRequestForm, NeedForm, QuickMatchForm
-from matching.models import ContactRequest, ContactRequestStatus, Need, Suggestion, SuggestionStatus
+from matching.models import ContactRequest, Need, Suggestion, SuggestionStatus
 
 REFRESH_SECONDS = 300
 SUGGESTIONS_SHOWN = 50
@@ -142,11 +142,14 @@ def need_detail(request, slug, pk):
     if saved_only:
         suggestions = suggestions.filter(saved=True)
     suggestions = list(suggestions[:SUGGESTIONS_SHOWN])
-    contacted = set(ContactRequest.objects.filter(need=need, status=ContactRequestStatus.OPEN)
-                    .values_list("listing_id", flat=True))
+    latest_contacts: dict[int, ContactRequest] = {}  # listing id -> the latest licence request for this need
+    for contact in (ContactRequest.objects.filter(need=need, listing_id__in=[s.listing_id for s in suggestions])
+                    .select_related("replied_by").order_by("-created_at", "-id")):
+        latest_contacts.setdefault(contact.listing_id, contact)
     for suggestion in suggestions:
         suggestion.reason_list = suggestion.reasons_display()
-        suggestion.requested = suggestion.listing_id in contacted
+        suggestion.contact = latest_contacts.get(suggestion.listing_id)
+        suggestion.requested = suggestion.contact is not None and suggestion.contact.is_active
         suggestion.listing_available = suggestion.listing.is_browsable
     response = render(request, "matching/need_detail.html", {
         "organisation": organisation,
@@ -208,7 +211,8 @@ def suggestion_contact(request, slug, pk, sid):
         except (ActionError, IllegalTransition) as exc:
             messages.error(request, str(exc))
             return redirect(_need_url(need))
-        messages.success(request, _("Your request is sent to %(owner)s. They will answer you by email.")
+        messages.success(request, _("Your request is sent to %(owner)s. Their answer will appear on this page "
+                                    "(and as a notification); they may also write to you by email.")
                          % {"owner": suggestion.listing.owner.name})
         return redirect(_need_url(need))
     return render(request, "matching/contact_form.html", {

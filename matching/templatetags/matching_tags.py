@@ -1,4 +1,5 @@
-"""Matching on other apps' pages (listings must not import matching, so its templates load these tags)."""
+"""Matching on other apps' pages (listings must not import matching, so its templates load these tags): reverse
+matches on a listing page, the licence-request inbox badge (navigation, owner dashboard), request status badges."""
 
 from __future__ import annotations
 
@@ -25,3 +26,30 @@ def reverse_matches(listing, user, limit=10):
     except Exception:  # noqa: BLE001 - a side panel; never break the listing page
         log.exception("reverse matching failed for listing %s", listing.pk)
         return []
+
+
+CONTACT_BADGES = {
+    "open": "text-bg-warning",
+    "replied": "text-bg-success",
+    "declined": "text-bg-danger",
+    "withdrawn": "text-bg-secondary",
+    "closed": "text-bg-secondary",
+}
+
+
+@register.filter
+def contact_badge(status) -> str:
+    """The Bootstrap badge class of a licence request status."""
+    return CONTACT_BADGES.get(str(status), "text-bg-secondary")
+
+
+@register.simple_tag
+def open_request_count(organisation, user) -> int:
+    """Open licence requests about the organisation's listings, for its members (0 for everyone else): the
+    badge of the inbox links in the navigation and on the owner dashboard."""
+    from matching.models import ContactRequest, ContactRequestStatus
+
+    if organisation is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return (ContactRequest.objects.for_owner(organisation)
+            .filter(status=ContactRequestStatus.OPEN, listing__owner__memberships__user=user).count())

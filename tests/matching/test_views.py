@@ -199,13 +199,15 @@ def test_save_and_unsave(sme_client, sme, need, suggestion):
     assert not suggestion.saved
 
 
-def test_request_licence(sme_client, sme, sme_user, need, suggestion, owner, make_user, holder):
+def test_request_licence(sme_client, sme, sme_user, need, suggestion, owner, make_user, holder,
+                         django_capture_on_commit_callbacks):
     colleague = make_user("colleague@example.com", full_name="Chen Colleague", language="zh-hans")
     org_actions.add_member(holder, user=colleague, role=MemberRole.MEMBER, actor=None, operator=True)
     mail.outbox.clear()
     url = reverse("suggestion_contact", args=[sme.slug, need.pk, suggestion.pk])
     assert "Message to the owner" in sme_client.get(url).content.decode()
-    response = sme_client.post(url, {"message": "We make e-bike batteries and want a non-exclusive licence."})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sme_client.post(url, {"message": "We make e-bike batteries and want a non-exclusive licence."})
     assert response.status_code == 302
     contact = ContactRequest.objects.get()
     assert (contact.need, contact.listing, contact.created_by) == (need, suggestion.listing, sme_user)
@@ -220,7 +222,8 @@ def test_request_licence(sme_client, sme, sme_user, need, suggestion, owner, mak
     assert suggestion.listing.get_absolute_url() in english.body
     # a second request for the same listing and need is refused, without mail
     mail.outbox.clear()
-    sme_client.post(url, {"message": "Again"})
+    with django_capture_on_commit_callbacks(execute=True):
+        sme_client.post(url, {"message": "Again"})
     assert ContactRequest.objects.count() == 1 and not mail.outbox
     page = sme_client.get(reverse("need_detail", args=[sme.slug, need.pk])).content.decode()
     assert "Licence requested" in page
