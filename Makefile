@@ -35,6 +35,7 @@ test: venv
 	$(BIN)/python -m pytest
 
 # Translations: extract strings, then compile (the .mo files are committed too).
+messages: export DEBUG ?= true
 messages: venv
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
