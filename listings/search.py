@@ -14,7 +14,8 @@ For rankers of their own (``matching``), the index term by term, read-only:
     document_terms(*texts) -> set[str]              the terms the index holds for a document of these texts
     sub_words(word) -> list[str]                    Chinese sub-words a document may hold for a query word
     with term_index() as index:                     TermIndex of the live version (None: no index),
-        index.n_live / doc_frequency(term) / impacts(term) / best_impact(term) / ipc_docs(prefix)
+        index.n_live / corpus_size(term) / doc_frequency(term) / impacts(term) / best_impact(term)
+        index.ipc_docs(prefix)
         index.published(docnum) / listing_id(docnum) / docnum(listing_id) / version / generation
 
 How it works
@@ -780,6 +781,8 @@ class _SegmentData:
             self.price.append(int(values[8]))
             self.lid.append(int(values[9]) if len(values) > 9 else 0)
         self.lengths = {name: _length_bytes(reader, name, n) for name, _boost in TEXT_FIELDS}
+        title_zh, body_zh = self.lengths["title_zh"], self.lengths["body_zh"]
+        self.zh_docs = array("i", (d for d in range(n) if title_zh[d] or body_zh[d]))  # documents with Chinese text
 
 
 def _length_bytes(reader, fieldname, n) -> bytes:
@@ -855,6 +858,7 @@ class _State:
         self.words_postings = 0
         self.best_impacts: dict[str, float] = {}  # word -> its highest impact (TermIndex.best_impact)
         self.dfs: dict[str, int] = {}  # word -> document frequency
+        self._n_live_zh: int | None = None
 
     def close(self):
         try:
@@ -971,6 +975,17 @@ class _State:
                 self.dfs.clear()
             df = self.dfs[text] = sum(self.reader.doc_frequency(name, text) for name, _b in TEXT_FIELDS)
         return df
+
+    @property
+    def n_live_zh(self) -> int:
+        """Live documents with Chinese text (counted once per version, from the per-segment lists)."""
+        if self._n_live_zh is None:
+            count = 0
+            for _reader, _offset, deleted, _key, data in self.leaves:
+                dead = deleted | data.missing
+                count += sum(1 for d in data.zh_docs if d not in dead) if dead else len(data.zh_docs)
+            self._n_live_zh = count
+        return self._n_live_zh
 
     def listing_id(self, docnum: int) -> int:
         """The listing id of a document: from the decoded ``fx`` column, or its stored fields (older indexes)."""
@@ -1724,6 +1739,13 @@ class TermIndex:
     def n_live(self) -> int:
         """The number of searchable documents."""
         return self._live().n_live
+
+    def corpus_size(self, term: str) -> int:
+        """How many live documents could hold ``term``: those with Chinese text for a Chinese term (Chinese
+        records are a minority: a word in half of them is common, however rare in the whole index), all
+        documents for any other."""
+        state = self._live()
+        return state.n_live_zh if has_han(term) else state.n_live
 
     def doc_frequency(self, term: str) -> int:
         """How often the analysed ``term`` is posted over the text fields: the documents having it, those

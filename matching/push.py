@@ -144,9 +144,13 @@ def eligible_needs(listing: Listing, *, include_suggested: bool = False):
 
 # --- the pre-filter ----------------------------------------------------------------------------
 def _distinctive(index, terms) -> set:
-    n = max(1, index.n_live)
-    limit = max(scoring.COMMON_DF_MIN, int(n * DISTINCTIVE_DF_FRACTION))
-    return {term for term in terms if 0 < index.doc_frequency(term) <= limit}
+    """The listing's terms in at most DISTINCTIVE_DF_FRACTION of the documents that could hold them."""
+    out = set()
+    for term in terms:
+        limit = max(scoring.COMMON_DF_MIN, int(index.corpus_size(term) * DISTINCTIVE_DF_FRACTION))
+        if 0 < index.doc_frequency(term) <= limit:
+            out.add(term)
+    return out
 
 
 def _subclass_needles(subclasses: set) -> tuple:

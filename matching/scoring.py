@@ -20,9 +20,12 @@ How it works
 ------------
 1. *Key terms.* The need text (English and/or Chinese) is analysed as the index analyses queries
    (``search.query_terms``: English stems; Chinese: OpenCC t2s + jieba precise cut, a word the index does not
-   know replaced by its known sub-words). Each term gets ``(1 + ln tf) × ln(1 + N / df)`` with ``df`` from
-   the live index; terms unknown to the index are dropped, and terms in more than ``COMMON_DF_FRACTION`` of
-   the documents are used only when fewer than ``MIN_KEY_TERMS`` others remain. The best ``KEY_TERMS``
+   know replaced by its known sub-words); words of the request rather than the technology (``REQUEST_WORDS``:
+   "want", "license", "granted patent", "寻找", "专利许可") are dropped. Each term gets
+   ``(1 + ln tf) × ln(1 + N / df)`` with ``df`` from the live index and ``N`` the documents that could hold it
+   (``corpus_size``: for a Chinese word, those with Chinese text); terms unknown to the index are dropped, and
+   terms in more than ``COMMON_DF_FRACTION`` of those documents are used only when fewer than
+   ``MIN_KEY_TERMS`` others remain. The best ``KEY_TERMS``
    (20) are kept: a long text never becomes a plain OR query (STACK-NOTES: a 50-word OR query takes 20 s).
 2. *Candidates* (one need against the catalogue). Documents having any key term (OR semantics) plus
    documents sharing one of the need's IPC codes at subclass level or deeper. The best ``POOL`` (300) by a
@@ -250,6 +253,17 @@ def _feedback_keys(code: numbers.IPCCode) -> list[tuple[str, str]]:
 
 
 # --- the need's side ------------------------------------------------------------------------
+# Words of the request, not of the technology: how SMEs write a need ("we want to license a granted patent",
+# "寻找…的专利许可"). Rare in patent texts, so their idf would make them key terms; they are never looked for.
+REQUEST_WORDS = (
+    "want wants wanted need needs needed looking seek seeking find license licence licenses licences licensing "
+    "licensed licensee patent patents patented granted buy acquire company companies firm interested offer "
+    "offers would like hope please know how "
+    "寻找 需要 需求 希望 想要 求购 购买 引进 我们 我司 公司 企业 专利 许可 转让 合作 感兴趣"
+)
+REQUEST_TERMS = frozenset(term for term, _word in search_module.query_terms(REQUEST_WORDS))
+
+
 class KeyTerm(NamedTuple):
     term: str  # as indexed, e.g. "batteri"
     word: str  # as the need wrote it, e.g. "batteries" (for "matches: …")
@@ -258,22 +272,22 @@ class KeyTerm(NamedTuple):
 
 def _pick_key_terms(index, pairs: list[tuple[str, str]]) -> list[KeyTerm]:
     """Step 1: the best KEY_TERMS terms of an analysed text by (1 + ln tf) × idf (``index``: a TermIndex)."""
-    tf = Counter(term for term, _s in pairs)
+    tf = Counter(term for term, _s in pairs if term not in REQUEST_TERMS)
     surface = {}
     for term, word in pairs:
         surface.setdefault(term, word)
-    n = max(1, index.n_live)
-    common = max(COMMON_DF_MIN, int(n * COMMON_DF_FRACTION))
     strong, weak = [], []
     for term, count in tf.items():
         dfs = [(term, index.doc_frequency(term))]
         if dfs[0][1] == 0:  # a Chinese word cut differently from the documents: use its known sub-words
-            dfs = [(p, index.doc_frequency(p)) for p in search_module.sub_words(term)]
+            dfs = [(p, index.doc_frequency(p)) for p in search_module.sub_words(term) if p not in REQUEST_TERMS]
         for t, df in dfs:
             if df <= 0 or (len(t) < 2 and search_module.has_han(t)):
                 continue
+            n = max(1, index.corpus_size(t))  # Chinese words: among the documents with Chinese text
             weight = (1 + math.log(count)) * math.log(1 + n / df)
-            (weak if df > common else strong).append((weight, t, surface.get(t, t)))
+            (weak if df > max(COMMON_DF_MIN, int(n * COMMON_DF_FRACTION)) else strong).append(
+                (weight, t, surface.get(t, t)))
     strong.sort(reverse=True)
     weak.sort(reverse=True)
     chosen = strong[:KEY_TERMS]
