@@ -298,12 +298,25 @@ def _field_of_use(row: DemoRow, rng: random.Random) -> str:
     return rng.choice(GENERIC_FIELDS)
 
 
+# One real record, on the cycle life of lithium-ion battery electrodes, is staged as a free draft of its owner:
+# publishing it during the demo shows the push — the demo SME's battery needs are notified at once (the
+# hint is printed by matching's load_demo_needs).
+PUSH_DEMO_PATENT = ("TW", "KG-284F2584-721D-4090-8934-D5C69DED9E04")
+PUSH_DEMO_DESCRIPTION = (  # the record has a title only; its owner describes the offer, as owners do
+    "提升锂离子二次电池电极（正极和负极）循环寿命的电极材料处理方法，适用于电动自行车和储能电池组的小批量生产。\n"
+    "A treatment of lithium-ion battery electrodes (cathode and anode) that keeps their capacity over many more "
+    "charge cycles; suited to small-batch production of e-bike and storage battery packs."
+)
+
+
 def terms_for(row: DemoRow) -> dict:
     """Listing fields (terms, description, idle declaration, donation quota) for one row."""
     rng, owner = row.rng("terms"), row.owner
     fee = rng.choices(
         [FeeModel.FREE, FeeModel.LUMP_SUM, FeeModel.ROYALTY, FeeModel.ENTRY_FEE_ROYALTY], weights=FEE_WEIGHTS[owner]
     )[0]
+    if row.key == PUSH_DEMO_PATENT:
+        fee = FeeModel.FREE
     open_licence = rng.random() < OPEN_LICENCE_SHARE[owner]
     terms = {
         "offers_non_exclusive": True, "offers_exclusive": False, "offers_sole": False, "offers_assignment": False,
@@ -343,6 +356,8 @@ def terms_for(row: DemoRow) -> dict:
         description = DONATION_ZH if row.chinese else DONATION_EN
     else:
         description = rng.choice(DESCRIPTIONS_ZH if row.chinese else DESCRIPTIONS_EN)
+    if row.key == PUSH_DEMO_PATENT:
+        description = PUSH_DEMO_DESCRIPTION
     return {
         **terms,
         "title": row.fields["title"],
@@ -355,6 +370,8 @@ def terms_for(row: DemoRow) -> dict:
 def state_for(row: DemoRow) -> tuple[str, bool]:
     """``(listing state, patent expired?)``: a few drafts and paused listings for the owners'
     dashboards, and a handful of expired patents still listed for ``manage.py expire_listings``."""
+    if row.key == PUSH_DEMO_PATENT:
+        return ListingState.DRAFT, False
     draw = row.rng("state").random()
     if row.owner in (ZGC, SCUT, NPG):
         if draw < 0.003:

@@ -1,17 +1,20 @@
-"""`make demo` gives the demo SME needs with suggestions and reasons right away."""
+"""`make demo` gives the demo SME needs with suggestions and reasons right away, and the staged draft shows a
+push alert when its owner publishes it."""
 
 import pytest
 from django.core.management import call_command
 
+from listings import actions as listing_actions
+from listings.demo import PUSH_DEMO_PATENT
+from listings.models import Listing, ListingState
+from marketplace.models import Membership, Notification
 from matching.models import Need, Suggestion
 
 
 @pytest.mark.django_db(transaction=True)
-def test_demo_sme_sees_suggestions_with_reasons(tmp_path, settings, capsys):
+def test_demo_sme_sees_suggestions_and_gets_a_push_alert(settings, capsys, django_capture_on_commit_callbacks):
     settings.TASKS_MODE = "eager"
-    call_command("load_demo")  # organisations, then (on commit) a slice of the listings and the needs
-    call_command("load_demo_listings", limit=400)
-    call_command("load_demo_needs")
+    call_command("load_demo")  # organisations, then (on commit) the listings and the needs
     call_command("load_demo_needs")  # idempotent
     needs = Need.objects.filter(organisation__slug="lingxi-battery")
     assert needs.count() == 2
@@ -19,4 +22,22 @@ def test_demo_sme_sees_suggestions_with_reasons(tmp_path, settings, capsys):
     suggestions = Suggestion.objects.filter(need=english)
     assert suggestions.exists()
     assert all(s.reasons for s in suggestions)
-    assert "Demo needs:" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Demo needs:" in out
+    # the staged draft: its owner publishes it, the SME's member is notified for both battery needs
+    office, number = PUSH_DEMO_PATENT
+    draft = Listing.objects.get(patents__office=office, patents__number=number)
+    assert draft.state == ListingState.DRAFT
+    assert f"{draft.get_absolute_url()} and publish it" in out
+    publisher = Membership.objects.filter(organisation=draft.owner).first().user
+    assert f"log in as {publisher.email}" in out
+    assert not Notification.objects.filter(recipient__email="sme@patentbridge.demo").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        listing_actions.publish_listing(draft, actor=publisher)
+    pushed = Suggestion.objects.filter(listing=draft)
+    assert set(pushed.values_list("need__title", flat=True)) == {"Longer-lasting lithium battery cathodes",
+                                                                 "锂电池负极材料"}
+    notes = Notification.objects.filter(recipient__email="sme@patentbridge.demo", kind="match.new_listing")
+    assert {n.title for n in notes} == {"New listing matches your need “Longer-lasting lithium battery cathodes”",
+                                        "New listing matches your need “锂电池负极材料”"}
+    assert all("matches: " in n.body for n in notes)

@@ -3,8 +3,11 @@
 Idempotent: a need with the same title for the same organisation is not created twice.
 """
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from listings.demo import PUSH_DEMO_PATENT
+from listings.models import Listing, ListingState
 from marketplace.models import Membership, Organisation
 from matching import actions
 from matching.models import Need
@@ -59,3 +62,18 @@ class Command(BaseCommand):
                     created += 1
                 suggested += len(actions.record_suggestions(need))
         self.stdout.write(f"Demo needs: {created} created; {suggested} suggestions recorded.")
+        self._push_hint()
+
+    def _push_hint(self):
+        """How to see a push alert in the demo: publish the staged draft (``listings.demo.PUSH_DEMO_PATENT``)."""
+        office, number = PUSH_DEMO_PATENT
+        draft = (Listing.objects.filter(state=ListingState.DRAFT, patents__office=office, patents__number=number)
+                 .select_related("owner").first())
+        owner = draft and Membership.objects.filter(organisation=draft.owner).select_related("user").first()
+        sme = Membership.objects.filter(organisation__slug="lingxi-battery").select_related("user").first()
+        if draft is None or owner is None or sme is None:
+            return
+        self.stdout.write(
+            f"To see a push alert: log in as {owner.user.email}, open {settings.SITE_URL}{draft.get_absolute_url()} "
+            f"and publish it; {sme.user.email} is notified at once (its battery needs match)."
+        )
