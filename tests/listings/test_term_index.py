@@ -135,3 +135,15 @@ def test_term_index_without_an_index_and_outside_its_block(db, publish):
         assert index.n_live == 1
     with pytest.raises(RuntimeError):
         index.doc_frequency("lithium")  # the view is only lent for the block
+
+
+def test_corpus_size_counts_the_documents_with_chinese_text(publish, owner, django_capture_on_commit_callbacks):
+    publish("Lithium cathode coating")
+    publish("Battery housing", abstract="A housing; 电池外壳。")  # English title, a Chinese piece in the body
+    chinese = publish("锂离子电池正极材料")
+    with search.term_index() as index:
+        assert (index.corpus_size("lithium"), index.corpus_size("电池")) == (3, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.withdraw_listing(chinese, actor=owner)
+    with search.term_index() as index:
+        assert (index.corpus_size("lithium"), index.corpus_size("电池")) == (2, 1)

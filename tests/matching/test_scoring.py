@@ -170,3 +170,40 @@ def test_one_title_hit_does_not_beat_the_needs_main_terms(publish):
     cathode = publish("Energy storage improvement", abstract="A lithium cathode with a coated surface.")
     ranked = [m.listing_id for m in scoring.match_text("lithium cathode produced with a washing step")]
     assert ranked == [cathode.pk, washing.pk]
+
+
+def test_words_of_the_request_are_not_key_terms(catalogue):
+    """An SME writes what it wants besides what it needs: the request words never decide a match."""
+    text = "We want to license a granted patent: looking for a lithium cathode coating. 寻找专利许可。"
+    terms = {t.term for t in scoring.key_terms(text)}
+    assert {"lithium", "cathod", "coat"} <= terms
+    assert not terms & {"want", "licens", "grant", "patent", "look", "寻找", "专利", "许可"}
+    cathode = by_id(scoring.match_text(text))[catalogue["cathode"].pk]
+    assert set(next(r for r in cathode.reasons if r.startswith("matches: ")).removeprefix("matches: ").split(", ")) \
+        == {"lithium", "cathode", "coating"}
+
+
+class _FakeIndex:
+    """What key-term selection reads of a TermIndex: 10,000 documents, 1,000 of them with Chinese text."""
+
+    n_live = 10_000
+    df = {"方法": 1_500, "锂离子": 12, "电池": 300, "正极": 40, "lithium": 1_500}
+
+    def corpus_size(self, term):
+        return 1_000 if any("\u4e00" <= ch <= "\u9fff" for ch in term) else self.n_live
+
+    def doc_frequency(self, term):
+        return self.df.get(term, 0)
+
+
+def test_a_word_common_among_chinese_records_is_weak():
+    """Chinese records are a minority: a word posted 1,500 times among 1,000 of them ("方法") is common
+    there — used only when too few other words remain — though it would be rare among all 10,000."""
+    pairs = [(w, w) for w in ("锂离子", "电池", "正极", "方法")]
+    assert [t.word for t in scoring._pick_key_terms(_FakeIndex(), pairs)] == ["锂离子", "正极", "电池"]
+    # the same share of English words stays strong: "lithium" in 15 % of all documents
+    assert [t.word for t in scoring._pick_key_terms(_FakeIndex(), [("lithium", "lithium")] + pairs[:1])] == [
+        "锂离子", "lithium"]
+    # and with fewer than MIN_KEY_TERMS distinctive words, the common one fills in, weakest last
+    assert [t.word for t in scoring._pick_key_terms(_FakeIndex(), [("正极", "正极"), ("方法", "方法")])] == [
+        "正极", "方法"]
