@@ -33,6 +33,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
+from bench.matching_quality import bm25_all_terms  # noqa: E402  (the plain-BM25 baseline)
 from bench.search import (  # noqa: E402  (the shared data growth and helpers)
     FIXTURE_VERSION,
     build_fixture,
@@ -172,21 +173,6 @@ def time_reverse(listing_ids: list[int]) -> list[float]:
     return out
 
 
-def bm25_all_words(text: str, limit: int = 10) -> list[int]:
-    """The baseline of one need: BM25 over every distinct analysed word, summed index impacts."""
-    import heapq
-
-    from listings import search
-
-    terms = list(dict.fromkeys(term for term, _w in search.query_terms(text)))
-    with search.term_index() as index:
-        scores: dict = {}
-        for term in terms:
-            for doc, value in index.impacts(term).items():
-                scores[doc] = scores.get(doc, 0.0) + value
-        return [index.listing_id(d) for d in heapq.nlargest(limit, scores, key=scores.__getitem__)]
-
-
 def _row(label: str, values: list[float], unit: str = "ms") -> str:
     return (f"  | {label:<45} | {percentile(values, 50):>6.1f} {unit} | {percentile(values, 95):>6.1f} {unit} "
             f"| {max(values):>6.1f} {unit} |")
@@ -232,7 +218,7 @@ def main(argv=None) -> int:
                 found.append(len(matches))
     for text in texts:
         started = time.perf_counter()
-        bm25_all_words(text)
+        bm25_all_terms(text, limit=10)
         base.append((time.perf_counter() - started) * 1000)
     slowest = sorted(zip(cold, texts), key=lambda x: -x[0])[:3]
     p95 = percentile(cold, 95)

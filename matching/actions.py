@@ -427,40 +427,46 @@ def _contact_data(contact: ContactRequest) -> dict:
     }
 
 
-def _notify_owner(contact: ContactRequest, kind: str, *, actor, emailed_separately: bool = False) -> None:
-    """``contact.requested`` / ``contact.withdrawn`` for the members of the listing's owner, each in their
-    language, linking to the request in the inbox."""
-    data, url, batch = _contact_data(contact), owner_request_url(contact), []
-    for user in _active_members(contact.listing.owner, exclude=actor):
+def _notify(contact: ContactRequest, kind: str, organisation: Organisation, url: str, texts, *, actor,
+            emailed_separately: bool = False) -> None:
+    """A ``contact.*`` notification for each active member of ``organisation`` but the actor, in their
+    language: ``texts()`` gives (title, body) under that language."""
+    data, batch = _contact_data(contact), []
+    for user in _active_members(organisation, exclude=actor):
         with translation.override(user.language or settings.LANGUAGE_CODE):
-            names = {"sme": contact.need.organisation.name, "listing": contact.listing.title}
-            if kind == "contact.requested":
-                title = _("%(sme)s asks for a licence: “%(listing)s”") % names
-                body = contact.message
-            else:
-                title = _("%(sme)s withdrew its licence request for “%(listing)s”") % names
-                body = _("Their need: %(need)s") % {"need": contact.need.title}
-        batch.append(notifications.build(user, kind, title, body, url, organisation=contact.listing.owner,
-                                         data=data, emailed_separately=emailed_separately))
+            title, body = texts()
+        batch.append(notifications.build(user, kind, title, body, url, organisation=organisation, data=data,
+                                         emailed_separately=emailed_separately))
     notifications.deliver(batch)
+
+
+def _notify_owner(contact: ContactRequest, kind: str, *, actor, emailed_separately: bool = False) -> None:
+    """``contact.requested`` / ``contact.withdrawn`` for the members of the listing's owner, linking to the
+    request in the inbox."""
+    names = {"sme": contact.need.organisation.name, "listing": contact.listing.title}
+
+    def texts():
+        if kind == "contact.requested":
+            return _("%(sme)s asks for a licence: “%(listing)s”") % names, contact.message
+        return (_("%(sme)s withdrew its licence request for “%(listing)s”") % names,
+                _("Their need: %(need)s") % {"need": contact.need.title})
+
+    _notify(contact, kind, contact.listing.owner, owner_request_url(contact), texts, actor=actor,
+            emailed_separately=emailed_separately)
 
 
 def _notify_sme(contact: ContactRequest, kind: str, *, actor) -> None:
-    """``contact.replied`` / ``contact.declined`` for the members of the SME (the requester among them), each in
-    their language, linking to the request on the need's page. Emailed per each one's preference."""
-    data, url, batch = _contact_data(contact), sme_request_url(contact), []
-    for user in _active_members(contact.need.organisation, exclude=actor):
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            names = {"owner": contact.listing.owner.name, "listing": contact.listing.title}
-            if kind == "contact.replied":
-                title = _("%(owner)s replied to your licence request for “%(listing)s”") % names
-                body = contact.reply
-            else:
-                title = _("%(owner)s declined your licence request for “%(listing)s”") % names
-                body = contact.decline_reason or _("No reason was given.")
-        batch.append(notifications.build(user, kind, title, body, url, organisation=contact.need.organisation,
-                                         data=data))
-    notifications.deliver(batch)
+    """``contact.replied`` / ``contact.declined`` for the members of the SME (the requester among them), linking
+    to the request on the need's page. Emailed per each one's preference."""
+    names = {"owner": contact.listing.owner.name, "listing": contact.listing.title}
+
+    def texts():
+        if kind == "contact.replied":
+            return _("%(owner)s replied to your licence request for “%(listing)s”") % names, contact.reply
+        return (_("%(owner)s declined your licence request for “%(listing)s”") % names,
+                contact.decline_reason or _("No reason was given."))
+
+    _notify(contact, kind, contact.need.organisation, sme_request_url(contact), texts, actor=actor)
 
 
 def _send_contact_request(contact_id: int) -> int:

@@ -59,10 +59,19 @@ def _detail_url(contact: ContactRequest) -> str:
     return reverse("owner_request_detail", args=[contact.listing.owner.slug, contact.pk])
 
 
-def _already(contact: ContactRequest) -> str:
-    contact.refresh_from_db(fields=["status"])
-    return _("This request is already “%(status)s”; nothing was changed.") % {
-        "status": contact.get_status_display()}
+def _act(request, contact: ContactRequest, change, done) -> None:
+    """Run an action on a request and tell the user how it went. ``done``: the success message, a function
+    of the changed request (a second click finds the request already moved: said plainly, nothing changed)."""
+    try:
+        changed = change()
+    except IllegalTransition:
+        contact.refresh_from_db(fields=["status"])
+        messages.error(request, _("This request is already “%(status)s”; nothing was changed.")
+                       % {"status": contact.get_status_display()})
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done(changed))
 
 
 # --- the owner's inbox --------------------------------------------------------------------------
@@ -122,14 +131,9 @@ def owner_request_reply(request, slug, pk):
     form = ContactReplyForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, organisation, contact, reply_form=form)
-    try:
-        actions.reply_to_request(contact, actor=request.user, message=form.cleaned_data["message"])
-    except IllegalTransition:
-        messages.error(request, _already(contact))
-    except ActionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Your reply is sent to %(sme)s.") % {"sme": contact.need.organisation.name})
+    _act(request, contact,
+         lambda: actions.reply_to_request(contact, actor=request.user, message=form.cleaned_data["message"]),
+         lambda c: _("Your reply is sent to %(sme)s.") % {"sme": c.need.organisation.name})
     return redirect(_detail_url(contact))
 
 
@@ -141,15 +145,9 @@ def owner_request_decline(request, slug, pk):
     form = ContactDeclineForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, organisation, contact, decline_form=form)
-    try:
-        actions.decline_request(contact, actor=request.user, reason=form.cleaned_data["reason"])
-    except IllegalTransition:
-        messages.error(request, _already(contact))
-    except ActionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The request of %(sme)s is declined; they are told.")
-                         % {"sme": contact.need.organisation.name})
+    _act(request, contact,
+         lambda: actions.decline_request(contact, actor=request.user, reason=form.cleaned_data["reason"]),
+         lambda c: _("The request of %(sme)s is declined; they are told.") % {"sme": c.need.organisation.name})
     return redirect(_detail_url(contact))
 
 
@@ -158,14 +156,8 @@ def owner_request_decline(request, slug, pk):
 def owner_request_close(request, slug, pk):
     organisation = _owner_org(request, slug)
     contact = _owner_request(organisation, pk)
-    try:
-        actions.close_request(contact, actor=request.user)
-    except IllegalTransition:
-        messages.error(request, _already(contact))
-    except ActionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The request is marked as done."))
+    _act(request, contact, lambda: actions.close_request(contact, actor=request.user),
+         lambda c: _("The request is marked as done."))
     return redirect(_detail_url(contact))
 
 
@@ -178,14 +170,8 @@ def sme_request_withdraw(request, slug, pk, cid):
         raise Http404
     need = get_object_or_404(Need, pk=pk, organisation=organisation)
     contact = get_object_or_404(ContactRequest.objects.select_related("listing__owner"), pk=cid, need=need)
-    try:
-        actions.withdraw_request(contact, actor=request.user)
-    except IllegalTransition:
-        messages.error(request, _already(contact))
-    except ActionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Your request to %(owner)s is withdrawn.") % {"owner": contact.listing.owner.name})
+    _act(request, contact, lambda: actions.withdraw_request(contact, actor=request.user),
+         lambda c: _("Your request to %(owner)s is withdrawn.") % {"owner": c.listing.owner.name})
     return redirect("need_detail", slug=organisation.slug, pk=need.pk)
 
 
