@@ -18,6 +18,7 @@ $(BIN)/.installed: requirements.txt
 venv: $(BIN)/.installed
 
 demo: export DEBUG ?= true
+demo: export SITE_URL ?= http://$(HOST):$(PORT)
 demo: venv
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
