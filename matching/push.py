@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -160,48 +161,61 @@ def _subclass_needles(subclasses: set) -> tuple:
 
 
 _need_terms: OrderedDict = OrderedDict()  # (need id, updated_at) -> analysed text
+_need_terms_lock = threading.Lock()  # fan-outs may run in threads of one process
 
 
 def _analysed(need) -> list:
     """``search.query_terms(need.text)``, cached per process until the need changes."""
     key = (need.pk, need.updated_at)
-    pairs = _need_terms.get(key)
-    if pairs is None:
-        pairs = _need_terms[key] = search_module.query_terms(need.text, scoring.MAX_TEXT_CHARS)
-        if len(_need_terms) > NEED_TERMS_CACHED:
+    with _need_terms_lock:
+        pairs = _need_terms.get(key)
+        if pairs is not None:
+            _need_terms.move_to_end(key)
+            return pairs
+    pairs = search_module.query_terms(need.text, scoring.MAX_TEXT_CHARS)
+    with _need_terms_lock:
+        _need_terms[key] = pairs
+        while len(_need_terms) > NEED_TERMS_CACHED:
             _need_terms.popitem(last=False)
-    else:
-        _need_terms.move_to_end(key)
     return pairs
 
 
-_S2T = None
+_TRADITIONAL = []  # OpenCC converters: Traditional characters, their Taiwan and their Hong Kong standards
 
 
-def _traditional(word: str) -> str:
-    global _S2T
-    if _S2T is None:
+def _spellings(word: str) -> set:
+    """A Simplified word as it may be written in Traditional characters (OpenCC s2t, s2tw, s2hk: 面条 → 麪條,
+    麵條), itself included."""
+    if not _TRADITIONAL:
         import opencc
 
-        _S2T = opencc.OpenCC("s2t")
-    return _S2T.convert(word)
+        _TRADITIONAL.extend(opencc.OpenCC(config) for config in ("s2t", "s2tw", "s2hk"))
+    return {word, *(converter.convert(word) for converter in _TRADITIONAL)}
 
 
 def _quick_pattern(distinctive: set):
     """One regex finding, in a need's raw text, any word that may analyse to a distinctive term: English
-    stems by prefix at a word start (the stem less its last letter: ``batteri`` → ``batter`` finds "battery"),
-    Chinese words as written, in Simplified and Traditional characters. A cheap superset test; the exact one
+    stems by prefix at a word start (the Porter stem changes only a word's ending, and its final ``i`` may be a
+    ``y``: ``batteri`` → ``batter`` finds "battery", ``copi`` → ``cop`` finds "copy"), Chinese words as
+    written, in Simplified and Traditional characters (``_spellings``). A cheap superset test; the exact one
     (the analysed terms) follows for the needs it lets through."""
     parts = set()
     for term in distinctive:
         if search_module.has_han(term):
-            parts.add(re.escape(term))
-            parts.add(re.escape(_traditional(term)))
+            parts.update(re.escape(spelling) for spelling in _spellings(term))
         else:
-            parts.add(r"\b" + re.escape(term[:-1] if len(term) >= 5 else term))
+            parts.add(r"\b" + re.escape(term[:-1] if len(term) >= 5 or term.endswith("i") else term))
     if not parts:
         return None
     return re.compile("|".join(sorted(parts, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _reaches(term: str, distinctive: set) -> bool:
+    """Whether a need's term is, or (a Chinese word the index may hold only in parts, as key-term selection
+    splits it: 电线电缆 → 电缆) contains, one of the listing's distinctive terms."""
+    if term in distinctive:
+        return True
+    return search_module.has_han(term) and any(part in distinctive for part in search_module.sub_words(term))
 
 
 def candidate_needs(listing: Listing, needs=None, *, listing_terms: set | None = None) -> list:
@@ -235,7 +249,7 @@ def candidate_needs(listing: Listing, needs=None, *, listing_terms: set | None =
         if need is None:
             continue
         pairs = _analysed(need)
-        if pk in by_ipc or any(term in distinctive for term, _w in pairs):
+        if pk in by_ipc or any(_reaches(term, distinctive) for term, _w in pairs):
             profiles.append(scoring.NeedProfile.of_need(need, pairs))
     return profiles
 

@@ -96,6 +96,24 @@ def test_an_ipc_subclass_alone_makes_a_need_a_candidate(sme, sme_user, publish):
     assert [p.need_id for p in push.candidate_needs(listing)] == [same.pk]  # not ``near``
 
 
+@pytest.mark.parametrize("need_text, title, abstract", [
+    ("麵條", "一种面条", "一种面条的制作方法和设备。"),  # Taiwan spelling of 面条 (OpenCC s2t gives 麪條)
+    ("麪條", "一种面条", "一种面条的制作方法和设备。"),
+    ("電線電纜", "一种电缆", "一种电缆及其制备方法。"),  # a compound the index holds only in parts
+    ("电线电缆", "一种电缆", "一种电缆及其制备方法。"),
+    ("Copy", "Copying device", "A device for copying keys."),  # stem "copi": its word ends in y
+    ("Dry body", "Drying tower", "A tower that dries bodies of ceramic ware."),
+])
+def test_push_reaches_every_need_its_own_search_would_match(sme, sme_user, publish, need_text, title, abstract):
+    need = actions.create_need(sme, actor=sme_user, title=need_text)
+    language = "en" if title.isascii() else "zh-Hans"
+    listing = publish(title, abstract=abstract, language=language)
+    own = {m.listing_id: m for m in match_need(need)}[listing.pk]
+    assert own.score >= push.THRESHOLD
+    suggestion = Suggestion.objects.get(need=need, listing=listing)
+    assert suggestion.score == pytest.approx(own.score, abs=1e-3)
+
+
 def test_own_organisation_is_excluded(holder, owner, need, publish):
     # a need stated under the owner's own organisation (not possible through the actions; the push
     # must still never suggest an organisation's own listing to itself)
