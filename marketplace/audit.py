@@ -16,6 +16,23 @@ def _jsonable(data: dict[str, Any] | None) -> dict[str, Any]:
     return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
 
 
+def _entry(action: str, actor, target, organisation, before, after) -> AuditEntry:
+    if "." not in action:
+        raise ValueError(f"audit action names are dotted (e.g. 'organisation.verified'), got {action!r}")
+    if organisation is None and isinstance(target, Organisation):
+        organisation = target
+    return AuditEntry(
+        action=action,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        organisation=organisation,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        before=_jsonable(before),
+        after=_jsonable(after),
+    )
+
+
 def record(
     action: str,
     *,
@@ -30,17 +47,13 @@ def record(
     Call it inside the action's transaction, after the change, so that the entry and the change
     are committed (or rolled back) together.
     """
-    if "." not in action:
-        raise ValueError(f"audit action names are dotted (e.g. 'organisation.verified'), got {action!r}")
-    if organisation is None and isinstance(target, Organisation):
-        organisation = target
-    return AuditEntry.objects.create(
-        action=action,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        organisation=organisation,
-        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
-        target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:200] if target is not None else "",
-        before=_jsonable(before),
-        after=_jsonable(after),
-    )
+    entry = _entry(action, actor, target, organisation, before, after)
+    entry.save()
+    return entry
+
+
+def record_many(action: str, entries, *, actor=None, organisation: Organisation | None = None) -> list[AuditEntry]:
+    """``record`` for a batch of targets changed by one action at once, in one query: ``entries`` are
+    ``(target, before, after)`` triples sharing ``action``, ``actor`` and ``organisation``."""
+    return AuditEntry.objects.bulk_create(
+        [_entry(action, actor, target, organisation, before, after) for target, before, after in entries])

@@ -132,6 +132,8 @@ def update_need(need: Need, *, actor, **fields) -> Need:
         before = {k: getattr(locked, k) for k in changed}
         for key, value in changed.items():
             setattr(locked, key, value)
+        if changed.keys() & {"title", "description", "keywords", "ipc_codes"}:
+            locked.ipc_feedback = []  # learnt from the old text: the next refresh learns them again
         if changed:
             locked.save()
             audit.record("need.updated", actor=actor, target=locked, organisation=locked.organisation,
@@ -159,21 +161,27 @@ def record_suggestions(need: Need, matches=None, *, limit: int = 10) -> list[Sug
     """Store the need's current matches as suggestions (system action, no actor).
 
     New listings become ``pushed`` suggestions; open ones get the new score and reasons; dismissed ones
-    are never brought back (``match_need`` excludes them anyway). The IPC fields inferred from the need's
-    best matches are stored on it (``Need.ipc_feedback``, read by the fan-out of new listings) unless
-    ``matches`` are given. Returns the suggestions created."""
-    from matching.scoring import rank_need
+    are never brought back (``match_need`` excludes them anyway). Without ``matches`` (a refresh: the need's
+    own search runs) the need's other open suggestions are scored again too — after an edit of the need
+    their reasons and ranks must be true — and the IPC fields inferred from the need's best matches are
+    stored on it (``Need.ipc_feedback``, read by the fan-out of new listings). Returns the suggestions created."""
+    from matching.scoring import rank_need, score_listings
 
     if not need.active:
         return []
     feedback = None
     if matches is None:
         ranking = rank_need(need, limit=limit)
-        matches, feedback = ranking.matches, ranking.ipc_feedback
+        matches, feedback = list(ranking.matches), ranking.ipc_feedback
+        found = {m.listing_id for m in matches}
+        others = [lid for lid in need.suggestions.open().values_list("listing_id", flat=True) if lid not in found]
+        matches += score_listings(ranking.profile, others).values() if others else []
     now = timezone.now()
     created = []
     with transaction.atomic():
         locked = Need.objects.select_for_update().get(pk=need.pk)
+        if not locked.active:  # closed meanwhile
+            return []
         existing = {s.listing_id: s for s in Suggestion.objects.select_for_update().filter(
             need=locked, listing_id__in=[m.listing_id for m in matches])}
         for match in matches:
@@ -209,6 +217,8 @@ def _move(suggestion: Suggestion, target: str, *, actor, operator: bool = False)
     with transaction.atomic():
         locked = _lock_suggestion(suggestion, actor, operator)
         current = locked.status
+        if current == target:
+            return locked  # a second click: nothing to do
         if current in FUNNEL and target in FUNNEL:
             if FUNNEL.index(current) >= FUNNEL.index(target):
                 return locked  # already there (or further): nothing to do
@@ -219,7 +229,7 @@ def _move(suggestion: Suggestion, target: str, *, actor, operator: bool = False)
         status = current
         update = ["status", "updated_at"]
         for step in steps:
-            check_transition(SuggestionStatus, status, step, "suggestion")
+            check_transition(SuggestionStatus, status, step, _("suggestion"))
             status = step
             stamp = STAGE_TIMESTAMP[step]
             if getattr(locked, stamp) is None:
@@ -238,6 +248,37 @@ def _move(suggestion: Suggestion, target: str, *, actor, operator: bool = False)
 
 def mark_viewed(suggestion: Suggestion, *, actor) -> Suggestion:
     return _move(suggestion, SuggestionStatus.VIEWED, actor=actor)
+
+
+def mark_viewed_many(suggestions, *, actor) -> int:
+    """A member of the SME saw these suggestions (its need's page): those still ``pushed`` become ``viewed`` in
+    one transaction and one audit query; any moved meanwhile (a colleague dismissed it) is left as it is.
+    Returns how many were marked."""
+    ids = [s.pk for s in suggestions if s.status == SuggestionStatus.PUSHED]
+    if not ids:
+        return 0
+    with transaction.atomic():
+        locked = list(Suggestion.objects.select_for_update(of=("self",)).select_related("need__organisation", "listing")
+                      .filter(pk__in=ids, status=SuggestionStatus.PUSHED).order_by("pk"))
+        for organisation in {s.need.organisation for s in locked}:
+            require_member(actor, organisation)
+        now = timezone.now()
+        for s in locked:
+            check_transition(SuggestionStatus, s.status, SuggestionStatus.VIEWED, _("suggestion"))
+            s.status, s.viewed_at = SuggestionStatus.VIEWED, now
+        Suggestion.objects.filter(pk__in=[s.pk for s in locked]).update(
+            status=SuggestionStatus.VIEWED, viewed_at=now, updated_at=now)
+        by_org: dict = {}
+        for s in locked:
+            by_org.setdefault(s.need.organisation, []).append(
+                (s, {"status": SuggestionStatus.PUSHED}, {"status": SuggestionStatus.VIEWED, "listing": s.listing_id}))
+        for organisation, entries in by_org.items():
+            audit.record_many("suggestion.viewed", entries, actor=actor, organisation=organisation)
+    marked = {s.pk for s in locked}
+    for s in suggestions:
+        if s.pk in marked:
+            s.status, s.viewed_at = SuggestionStatus.VIEWED, now
+    return len(marked)
 
 
 def mark_contacted(suggestion: Suggestion, *, actor) -> Suggestion:
@@ -318,6 +359,8 @@ def request_licence(suggestion: Suggestion, *, actor, message: str) -> ContactRe
         require_member(actor, locked.need.organisation)
         if locked.status == SuggestionStatus.DISMISSED:
             raise ActionError(_("This suggestion was dismissed."))
+        if not locked.need.active:
+            raise ActionError(_("This need is closed; state a new one."))
         if not locked.listing.is_browsable:
             raise ActionError(_("This listing is no longer offered."))
         if ContactRequest.objects.active().filter(need=locked.need, listing=locked.listing).exists():

@@ -8,6 +8,7 @@ Public interface:
     rank_need(need, limit=10) -> Ranking             the same, plus the IPC fields inferred (step 3b) to store
     score_listing(listing, profiles) -> {need id: Match}           ONE listing against many needs (push, reverse)
     score_listing_for_needs(listing, needs) -> {need id: Match}    the same for ``Need`` rows
+    score_listings(profile, listing_ids) -> {listing id: Match}    ONE need against given listings
     NeedProfile.of_need(need) / NeedProfile.of_text(text, ...)     what the formula reads of a need
     key_terms(text) -> list[KeyTerm(term, word, weight)]           step 1, for explanations and tests
     render_reasons(reason_codes) -> list[str]                      in the active language
@@ -139,6 +140,7 @@ class Match:
 class Ranking:
     matches: list[Match]
     ipc_feedback: list[dict]  # step 3b's votes, strongest first, as stored in Need.ipc_feedback
+    profile: "NeedProfile | None" = None  # what was scored, with this search's votes (for score_listings)
 
 
 # --- reasons ---------------------------------------------------------------------------------
@@ -563,15 +565,16 @@ def _ipc_feedback(ids: list[int], pool: _Pool, facts: dict) -> dict:
 
 
 def _rank(profile: NeedProfile, *, exclude_owner=None, exclude_listing_ids=(), limit: int = 10) -> Ranking:
-    limit = max(1, min(int(limit), RERANK))
-    if not profile.pairs and not profile.codes:
-        return Ranking([], [])
+    limit = min(int(limit), RERANK)
+    if limit <= 0 or (not profile.pairs and not profile.codes):
+        return Ranking([], [], profile)
     pool = _pool(profile)
     if not pool.order:
-        return Ranking([], [])
+        return Ranking([], [], profile)
     queryset = Listing.objects.browsable().filter(pk__in=pool.order)
     if exclude_owner is not None:
-        queryset = queryset.exclude(owner_id=getattr(exclude_owner, "pk", exclude_owner))
+        owners = exclude_owner if isinstance(exclude_owner, (list, tuple, set, frozenset)) else [exclude_owner]
+        queryset = queryset.exclude(owner_id__in=[getattr(owner, "pk", owner) for owner in owners])
     if exclude_listing_ids:
         queryset = queryset.exclude(pk__in=list(exclude_listing_ids))
     if profile.free_only:
@@ -585,7 +588,7 @@ def _rank(profile: NeedProfile, *, exclude_owner=None, exclude_listing_ids=(), l
     now = timezone.now()
     matches = [_score(facts[lid], pool.text[lid], profile, now) for lid in ids]
     matches.sort(key=lambda m: (-m.score, -facts[m.listing_id].published_ts, m.listing_id))
-    return Ranking(_finish(matches[:limit]), _encode_feedback(feedback))
+    return Ranking(_finish(matches[:limit]), _encode_feedback(feedback), profile)
 
 
 def match_text(
@@ -604,7 +607,7 @@ def match_text(
     """The best ``limit`` browsable listings for a free text and preferences, best first.
 
     ``ipc``: codes in any form ``normalise_ipc`` accepts (unparseable ones are ignored);
-    ``exclude_owner``: an Organisation (or its id) whose listings are never suggested."""
+    ``exclude_owner``: an Organisation (or its id), or a list of them, whose listings are never suggested."""
     profile = NeedProfile.of_text(text or "", ipc=ipc, budget_minor=budget_minor, currency=currency,
                                   free_only=free_only, licence_kinds=licence_kinds, province=province)
     return _rank(profile, exclude_owner=exclude_owner, exclude_listing_ids=exclude_listing_ids, limit=limit).matches
@@ -654,21 +657,40 @@ def score_listing(listing, profiles, *, listing_terms: set | None = None) -> dic
         with search_module.term_index() as index:
             docnum = index.docnum(listing.pk) if index is not None else None
             for profile in chunk:
-                texts.append(_listing_text(index, docnum, listing_terms, profile) if index is not None else _NO_TEXT)
+                texts.append(_text_evidence(index, _pick_key_terms(index, profile.pairs), docnum, listing_terms)
+                             if index is not None else _NO_TEXT)
         for profile, text in zip(chunk, texts):
             out[profile.need_id] = _finish([_score(facts, text, profile, now)])[0]
     return out
 
 
-def _listing_text(index, docnum, listing_terms: set, profile: NeedProfile) -> _Text:
-    """The text evidence of one listing for one need, inside ``term_index()``. Not in the index
-    (``docnum`` None): coverage stands in for the BM25 half."""
-    terms = _pick_key_terms(index, profile.pairs)
+def score_listings(profile: NeedProfile, listing_ids) -> dict:
+    """``{listing id: Match}``: ONE need against given listings (re-scoring a need's stored suggestions), with
+    the formula above. Listings not in the index (not browsable) are left out."""
+    facts = _facts(listing_ids)
+    if not facts:
+        return {}
+    texts = {}
+    with search_module.term_index() as index:
+        if index is None:
+            return {}
+        terms = _pick_key_terms(index, profile.pairs)
+        for lid in facts:
+            docnum = index.docnum(lid)
+            if docnum is not None:
+                texts[lid] = _text_evidence(index, terms, docnum)
+    now = timezone.now()
+    return {lid: _finish([_score(facts[lid], text, profile, now)])[0] for lid, text in texts.items()}
+
+
+def _text_evidence(index, terms: list[KeyTerm], docnum, listing_terms: set | None = None) -> _Text:
+    """The text evidence of one listing for one need's key terms, inside ``term_index()``. Not in the index
+    (``docnum`` None): coverage over ``listing_terms`` stands in for the BM25 half."""
     total = sum(t.weight for t in terms) or 1.0
     text = _Text()
     present = []
     for term, word, weight in terms:
-        if term not in listing_terms:
+        if listing_terms is not None and term not in listing_terms:
             continue
         if docnum is None:
             mine = best = 1.0

@@ -15,7 +15,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -62,9 +62,10 @@ def _need_url(need) -> str:
 @login_required
 def need_list(request, slug):
     organisation = _sme_org(request, slug)
+    offered = Q(suggestions__listing__in=Listing.objects.browsable())
     needs = (Need.objects.filter(organisation=organisation)
-             .annotate(open_count=Count("suggestions", filter=~Q(suggestions__status=SuggestionStatus.DISMISSED)),
-                       saved_count=Count("suggestions", filter=Q(suggestions__saved=True)))
+             .annotate(open_count=Count("suggestions", filter=offered & ~Q(suggestions__status=SuggestionStatus.DISMISSED)),
+                       saved_count=Count("suggestions", filter=offered & Q(suggestions__saved=True)))
              .order_by("-active", "-created_at", "-id"))
     return render(request, "matching/need_list.html", {"organisation": organisation, "needs": needs})
 
@@ -135,7 +136,11 @@ def need_detail(request, slug, pk):
         actions.record_suggestions(need)
         need.refresh_from_db()
     saved_only = request.GET.get("saved") == "1"
+    # listings no longer offered (paused, withdrawn, expired) are not suggested; one with a licence request
+    # still under way stays, marked "no longer offered", so the SME can follow (or withdraw) its request
+    ongoing = ContactRequest.objects.active().filter(need=need, listing=OuterRef("listing"))
     suggestions = (need.suggestions.open()
+                   .filter(Q(listing__in=Listing.objects.browsable()) | Exists(ongoing))
                    .select_related("listing__owner")
                    .prefetch_related(Prefetch("listing__patents", queryset=Patent.objects.order_by("office", "number")))
                    .order_by("-score", "id"))
@@ -158,9 +163,7 @@ def need_detail(request, slug, pk):
         "saved_only": saved_only,
         "contact_form": ContactRequestForm(),
     })
-    for suggestion in suggestions:
-        if suggestion.status == SuggestionStatus.PUSHED:
-            actions.mark_viewed(suggestion, actor=request.user)
+    actions.mark_viewed_many(suggestions, actor=request.user)
     return response
 
 
@@ -230,7 +233,10 @@ def quick_match(request):
     if submitted and form.is_valid():
         searched = True
         data = form.cleaned_data
-        matches = scoring.match_text(data["q"], ipc=data["ipc"], free_only=data["free"], limit=QUICK_MATCH_LIMIT)
+        own = list(Organisation.objects.filter(memberships__user=request.user).values_list("pk", flat=True)) \
+            if request.user.is_authenticated else []  # never a visitor's own organisations' listings
+        matches = scoring.match_text(data["q"], ipc=data["ipc"], free_only=data["free"], exclude_owner=own,
+                                     limit=QUICK_MATCH_LIMIT)
         listings = (Listing.objects.browsable().filter(pk__in=[m.listing_id for m in matches])
                     .select_related("owner")
                     .prefetch_related(Prefetch("patents", queryset=Patent.objects.order_by("office", "number")))

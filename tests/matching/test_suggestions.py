@@ -65,12 +65,18 @@ def test_dismissed_is_final(suggestion, sme_user):
     actions.dismiss_suggestion(suggestion, actor=sme_user)
     suggestion.refresh_from_db()
     assert suggestion.status == SuggestionStatus.DISMISSED and suggestion.dismissed_at and not suggestion.saved
-    for action in (actions.mark_viewed, actions.mark_contacted, actions.dismiss_suggestion):
+    for action in (actions.mark_viewed, actions.mark_contacted):
         with pytest.raises(IllegalTransition):
             action(suggestion, actor=sme_user)
     with pytest.raises(ActionError):
         actions.save_suggestion(suggestion, actor=sme_user)
     assert Suggestion.objects.open().count() == 0
+    # a second "dismiss" (a double click, a colleague at the same time) changes nothing and records nothing
+    dismissed_at = suggestion.dismissed_at
+    actions.dismiss_suggestion(suggestion, actor=sme_user)
+    suggestion.refresh_from_db()
+    assert (suggestion.status, suggestion.dismissed_at) == (SuggestionStatus.DISMISSED, dismissed_at)
+    assert AuditEntry.objects.filter(action="suggestion.dismissed").count() == 1
 
 
 def test_saved_flag_is_separate(suggestion, sme_user):
@@ -106,3 +112,50 @@ def test_record_suggestions_updates_open_ones(catalogue, sme, sme_user):
     assert actions.record_suggestions(need) == []
     top.refresh_from_db()
     assert top.score > 0 and top.reasons
+
+
+def test_editing_a_need_rescores_all_its_suggestions(catalogue, sme, sme_user):
+    """After an edit, a suggestion the new text no longer supports keeps no stale reason and sinks."""
+    need = actions.create_need(sme, actor=sme_user, title="Lithium cathode coating", ipc_codes=["H01M 10/052"])
+    actions.record_suggestions(need, limit=1)
+    cathode = Suggestion.objects.get(need=need, listing=catalogue["cathode"])
+    assert "shares IPC H01M 10/052" in cathode.reasons
+    need = actions.update_need(need, actor=sme_user, title="Tea leaf rolling", ipc_codes=["A23F 3/06"])
+    actions.record_suggestions(need, limit=1)  # the tea listing is the new top match; cathode is not in it
+    cathode.refresh_from_db()
+    tea = Suggestion.objects.get(need=need, listing=catalogue["tea"])
+    assert not any("H01M" in reason or "lithium" in reason for reason in cathode.reasons)
+    assert tea.score > cathode.score
+
+
+def test_editing_a_need_forgets_the_ipc_fields_it_learnt(catalogue, sme, sme_user):
+    need = actions.create_need(sme, actor=sme_user, title="Lithium cathode coating")
+    actions.record_suggestions(need)
+    need.refresh_from_db()
+    assert need.ipc_feedback
+    need = actions.update_need(need, actor=sme_user, province="BJ")  # not the text: the votes stay
+    assert need.ipc_feedback
+    need = actions.update_need(need, actor=sme_user, title="Tea leaf rolling")
+    assert need.ipc_feedback == []
+
+
+def test_closed_need_gets_no_suggestions_and_sends_no_requests(suggestion, sme_user):
+    need = actions.deactivate_need(suggestion.need, actor=sme_user)
+    assert actions.record_suggestions(need) == []
+    with pytest.raises(ActionError, match="This need is closed"):
+        actions.request_licence(suggestion, actor=sme_user, message="We would like a licence.")
+
+
+def test_marking_a_page_of_suggestions_viewed_skips_those_moved_meanwhile(catalogue, sme, sme_user,
+                                                                           django_assert_max_num_queries):
+    need = actions.create_need(sme, actor=sme_user, title="Lithium battery", ipc_codes=["H01M"])
+    actions.record_suggestions(need)
+    shown = list(Suggestion.objects.filter(need=need).order_by("pk"))
+    assert len(shown) == 3
+    actions.dismiss_suggestion(Suggestion.objects.get(pk=shown[0].pk), actor=sme_user)  # a colleague, meanwhile
+    with django_assert_max_num_queries(8):
+        assert actions.mark_viewed_many(shown, actor=sme_user) == 2
+    statuses = dict(Suggestion.objects.filter(need=need).values_list("pk", "status"))
+    assert statuses == {shown[0].pk: "dismissed", shown[1].pk: "viewed", shown[2].pk: "viewed"}
+    assert AuditEntry.objects.filter(action="suggestion.viewed").count() == 2
+    assert actions.mark_viewed_many(shown, actor=sme_user) == 0  # shown again: nothing to do

@@ -167,6 +167,46 @@ def test_suggestions_page_shows_reasons_and_marks_viewed(sme_client, sme, need, 
     assert cathode.viewed_at is not None
 
 
+def test_listings_no_longer_offered_leave_the_suggestions(sme_client, sme, sme_user, need, catalogue, owner,
+                                                          django_capture_on_commit_callbacks):
+    """A paused or withdrawn listing is not suggested any more — unless a licence request about it is under
+    way, which stays visible (marked "no longer offered") so the SME can follow or withdraw it."""
+    from listings import actions as listing_actions
+
+    actions.record_suggestions(need)
+    separator = Suggestion.objects.get(need=need, listing=catalogue["separator"])
+    cathode = Suggestion.objects.get(need=need, listing=catalogue["cathode"])
+    actions.request_licence(cathode, actor=sme_user, message="We would like a non-exclusive licence.")
+    with django_capture_on_commit_callbacks(execute=True):
+        listing_actions.pause_listing(catalogue["separator"], actor=owner)
+        listing_actions.withdraw_listing(catalogue["cathode"], actor=owner)
+    page = sme_client.get(reverse("need_detail", args=[sme.slug, need.pk])).content.decode()
+    assert f'id="suggestion-{separator.pk}"' not in page
+    assert f'id="suggestion-{cathode.pk}"' in page and "No longer offered" in page
+    listed = sme_client.get(reverse("need_list", args=[sme.slug])).content.decode()
+    assert listed.count("Ceramic separator membrane") == 0
+
+
+def test_a_page_of_new_suggestions_is_marked_viewed_in_a_few_queries(sme_client, sme, sme_user, publish,
+                                                                     django_assert_max_num_queries):
+    need = actions.create_need(sme, actor=sme_user, title="Lithium battery", ipc_codes=["H01M"])
+    for i in range(12):
+        publish(f"Lithium battery part {i}", ipc_codes=["H01M 50/20"])
+    actions.record_suggestions(need, limit=12)
+    assert need.suggestions.filter(status=SuggestionStatus.PUSHED).count() == 12
+    need.refresh_from_db()
+    with django_assert_max_num_queries(40):  # the same with 12 suggestions as with 2: no query per suggestion
+        assert sme_client.get(reverse("need_detail", args=[sme.slug, need.pk])).status_code == 200
+    assert need.suggestions.filter(status=SuggestionStatus.VIEWED).count() == 12
+
+
+def test_a_closed_need_offers_no_licence_request(sme_client, sme, sme_user, need, suggestion):
+    actions.deactivate_need(need, actor=sme_user)
+    page = sme_client.get(reverse("need_detail", args=[sme.slug, need.pk])).content.decode()
+    assert f'id="suggestion-{suggestion.pk}"' in page
+    assert reverse("suggestion_contact", args=[sme.slug, need.pk, suggestion.pk]) not in page
+
+
 def test_dismiss_removes_it_for_good(sme_client, sme, need, suggestion):
     url = reverse("suggestion_dismiss", args=[sme.slug, need.pk, suggestion.pk])
     assert sme_client.post(url).status_code == 302
@@ -255,6 +295,15 @@ def test_quick_match_for_anonymous(client, catalogue):
     assert page.index(catalogue["cathode"].title) < page.index("Ceramic separator membrane") \
         if "Ceramic separator membrane" in page else True
     assert "Tea leaf rolling machine" not in page
+
+
+def test_quick_match_never_offers_the_visitors_own_listings(client, owner, catalogue):
+    client.force_login(owner)  # a member of the two organisations holding the catalogue
+    page = client.get(reverse("quick_match"), {"q": "lithium iron phosphate cathode coating"}).content.decode()
+    assert catalogue["cathode"].get_absolute_url() not in page
+    client.logout()
+    page = client.get(reverse("quick_match"), {"q": "lithium iron phosphate cathode coating"}).content.decode()
+    assert catalogue["cathode"].get_absolute_url() in page
 
 
 def test_quick_match_by_ipc_only(client, catalogue):
