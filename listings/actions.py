@@ -1,7 +1,9 @@
 """Every state change of patents and listings.
 
 validate → lock (select_for_update) → change → audit entry → on commit: search index task and,
-when a listing is published, the ``listing_published`` signal (matching's fan-out hooks in there).
+when a listing is published, the ``listing_published`` signal (matching's fan-out hooks in there); when the
+text, terms or patents of a published listing change, the index task sends ``listing_updated`` once the
+index holds the new version (matching fans the listing out again: needs it newly matches are told).
 """
 
 from __future__ import annotations
@@ -29,12 +31,16 @@ from marketplace.tasks import enqueue_on_commit
 
 # Sent on commit with ``listing_id`` after a listing becomes published (first time or again).
 listing_published = Signal()
+# Sent with ``listing_id`` by the index task (``listings.tasks.update_index``) after it indexed a change of a
+# published listing's content (its text, terms or patents), so receivers read the new version from the index.
+listing_updated = Signal()
 
 
-def _index_on_commit(listing_ids: list[int]) -> None:
+def _index_on_commit(listing_ids: list[int], *, updated: bool = False) -> None:
+    """Index the listings once committed; ``updated``: their content changed (``listing_updated`` follows)."""
     from listings import tasks
 
-    enqueue_on_commit(tasks.update_index, list(listing_ids))
+    enqueue_on_commit(tasks.update_index, list(listing_ids), updated=updated)
 
 
 # --- patents ----------------------------------------------------------------------------
@@ -104,7 +110,7 @@ def save_patent(owner: Organisation, *, actor, number: str, office: str | None =
                      organisation=owner, before=before, after={**fields, "ipc_codes": patent.ipc_codes})
         listing_ids = list(patent.listings.values_list("pk", flat=True))
         if listing_ids:
-            _index_on_commit(listing_ids)
+            _index_on_commit(listing_ids, updated=not created)
     return patent, created
 
 
@@ -206,7 +212,7 @@ def update_listing(
         audit.record("listing.updated", actor=actor, target=locked, organisation=locked.owner,
                      before={k: before.get(k) for k in changed}, after=changed)
         if locked.state in (ListingState.PUBLISHED, ListingState.PAUSED):
-            _index_on_commit([locked.pk])
+            _index_on_commit([locked.pk], updated=bool(changed))
     return locked
 
 

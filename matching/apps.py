@@ -8,7 +8,9 @@ class MatchingConfig(AppConfig):
 
     def ready(self):
         # The higher app hooks into the lower one's signal: a published listing starts matching's fan-out.
-        from listings.actions import listing_published
+        from listings.actions import listing_published, listing_updated
         from matching.push import on_listing_published
 
         listing_published.connect(on_listing_published, dispatch_uid="matching.push.on_listing_published")
+        # a published listing edited (text, terms, patents): needs it now matches are told; others never twice
+        listing_updated.connect(on_listing_published, dispatch_uid="matching.push.on_listing_updated")

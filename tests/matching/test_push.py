@@ -114,6 +114,23 @@ def test_push_reaches_every_need_its_own_search_would_match(sme, sme_user, publi
     assert suggestion.score == pytest.approx(own.score, abs=1e-3)
 
 
+def test_editing_a_published_listing_tells_the_needs_it_now_matches(need, sme_user, owner, publish,
+                                                                     django_capture_on_commit_callbacks):
+    listing = publish("Machine for rolling leaves", abstract="Rolls green tea leaves.", ipc_codes=["A23F 3/06"])
+    assert not Suggestion.objects.filter(need=need, listing=listing).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        listing_actions.update_listing(
+            listing, actor=owner, description="Our coating line for lithium iron phosphate cathode particles: "
+                                              "a carbon coating that charges faster.")
+    suggestion = Suggestion.objects.get(need=need, listing=listing)
+    assert any(r.startswith("matches: ") and "cathode" in r for r in suggestion.reasons)
+    assert Notification.objects.filter(recipient=sme_user, kind="match.new_listing", data__listing_id=listing.pk) \
+        .count() == 1
+    with django_capture_on_commit_callbacks(execute=True):  # edited again: not told twice
+        listing_actions.update_listing(listing, actor=owner, field_of_use="E-bike batteries")
+    assert Notification.objects.filter(recipient=sme_user, kind="match.new_listing").count() == 1
+
+
 def test_own_organisation_is_excluded(holder, owner, need, publish):
     # a need stated under the owner's own organisation (not possible through the actions; the push
     # must still never suggest an organisation's own listing to itself)
