@@ -55,8 +55,10 @@ class NeedForm(forms.Form):
         label=_("IPC interests"), required=False, max_length=1000,
         help_text=_("Optional. Comma- or semicolon-separated, e.g. H01M 10/052; H01M 4/136."),
     )
-    budget = MoneyField(label=_("Budget ceiling (yuan)"), required=False,
+    budget = MoneyField(label=_("Budget ceiling"), required=False,
                         help_text=_("The most you would pay upfront. Leave empty for no ceiling."))
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.CNY, required=False,
+                                 help_text=_("Listings priced in another currency are not held to your ceiling."))
     licence_kinds = forms.MultipleChoiceField(label=_("Preferred licence kinds"), required=False,
                                               choices=LicenceKind.choices, widget=forms.CheckboxSelectMultiple)
     province = forms.ChoiceField(label=_("Province"), required=False,
@@ -76,9 +78,13 @@ class NeedForm(forms.Form):
     def clean_ipc_codes(self):
         return clean_ipc_text(self.cleaned_data.get("ipc_codes", ""))
 
-    def clean_budget(self):
-        amount = self.cleaned_data.get("budget")
-        return None if amount is None else to_minor(amount, Currency.CNY)
+    def clean(self):
+        data = super().clean()
+        data["currency"] = data.get("currency") or Currency.CNY
+        amount = data.get("budget")
+        if amount is not None:  # MoneyField allows two decimals, as every Currency has
+            data["budget"] = to_minor(amount, data["currency"])
+        return data
 
     def need_fields(self) -> dict:
         """The cleaned data as keyword arguments of ``matching.actions.create_need`` / ``update_need``."""
@@ -89,7 +95,7 @@ class NeedForm(forms.Form):
             "keywords": data["keywords"],
             "ipc_codes": data["ipc_codes"],
             "budget_minor": data["budget"],
-            "currency": Currency.CNY,
+            "currency": data["currency"],
             "licence_kinds": data["licence_kinds"],
             "province": data["province"],
             "free_or_donated_only": data["free_or_donated_only"],
@@ -103,6 +109,7 @@ class NeedForm(forms.Form):
             "keywords": need.keywords,
             "ipc_codes": "; ".join(need.ipc_codes or []),
             "budget": from_minor(need.budget_minor, need.currency),
+            "currency": need.currency,
             "licence_kinds": list(need.licence_kinds or []),
             "province": need.province,
             "free_or_donated_only": need.free_or_donated_only,

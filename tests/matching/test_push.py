@@ -174,7 +174,9 @@ def test_push_is_in_the_users_language(need, sme_user, publish):
     marketplace_actions.update_profile(sme_user, full_name=sme_user.full_name, language="zh-hans")
     publish("Lithium iron phosphate cathode coating", **CATHODE)
     note = Notification.objects.get(recipient=sme_user)
-    assert note.data["need_title"] == need.title and note.data["reasons"]
+    assert note.data["need_title"] == need.title
+    assert note.title == f"新挂牌与您的需求“{need.title}”匹配"
+    assert "IPC 分类号相同：H01M 10/052" in note.data["reasons"] and "IPC 分类号相同：H01M 10/052" in note.body
 
 
 def test_daily_digest_sends_one_email_with_both_then_nothing(need, sme_user, publish):

@@ -139,6 +139,18 @@ def test_edit_need_shows_yuan_and_saves(sme_client, sme, need):
     assert need.title == "Renamed" and need.budget_minor is None and need.ipc_codes == ["H01M"]
 
 
+def test_a_budget_in_dollars_stays_in_dollars(sme_client, sme, need):
+    url = reverse("need_edit", args=[sme.slug, need.pk])
+    response = sme_client.post(url, {"title": need.title, "budget": "5000.50", "currency": "USD"})
+    assert response.status_code == 302
+    need.refresh_from_db()
+    assert (need.budget_minor, need.currency) == (500_050, "USD")
+    page = sme_client.get(url).content.decode()
+    assert 'value="5000.50"' in page and '<option value="USD" selected>' in page
+    response = sme_client.post(url, {"title": need.title, "budget": "12.345", "currency": "USD"})
+    assert response.status_code == 200 and "Use at most 2 decimal places." in response.content.decode()
+
+
 def test_deactivate_need(sme_client, sme, need):
     response = sme_client.post(reverse("need_deactivate", args=[sme.slug, need.pk]))
     assert response.status_code == 302
