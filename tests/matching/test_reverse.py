@@ -46,7 +46,7 @@ def test_owner_member_sees_matching_needs_with_reasons(client, owner, catalogue,
     response = client.get(catalogue["cathode"].get_absolute_url())
     page = response.content.decode()
     assert response.status_code == 200
-    assert SECTION in page
+    assert SECTION in page and 'id="reverse-estimate"' not in page  # published: exact scores
     section = page[page.index('id="reverse-matches"'):]
     section = section[:section.index("</section>")]
     assert cathode_need.title in section and "Tiny Cells Ltd" in section
@@ -136,6 +136,7 @@ def test_draft_listing_uses_the_approximation(client, owner, publish, cathode_ne
     client.force_login(owner)
     page = client.get(draft.get_absolute_url()).content.decode()
     assert SECTION in page and cathode_need.title in page and tea_need.title not in page
+    assert 'id="reverse-estimate"' in page  # the owner is told the scores of a draft are estimates
 
 
 def test_indexed_score_is_the_push_score(catalogue, cathode_need):
