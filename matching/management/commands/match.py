@@ -13,12 +13,17 @@ per good input line, in input order::
 
 A bad line (invalid JSON, missing or mistyped field, unknown field, bad IPC code) prints ``line N: ...`` on
 stderr and the others are still answered; the exit status is then 1. ``--needs -`` reads standard input.
+
+The input is read as bytes and each line decoded on its own (strict UTF-8), so a line that is not UTF-8 is one bad
+line (``line N: not UTF-8 text``) and the lines after it are still answered. A UTF-8 byte order mark at the start
+of the input is ignored. Lines end at ``\n``, ``\r\n`` or ``\r``.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -29,6 +34,7 @@ from matching.actions import clean_ipc_codes
 from matching.scoring import match_text
 
 FIELDS = {"id", "text", "ipc", "budget", "currency", "free_only", "licence_kinds", "province"}
+BOM = "\ufeff"
 
 
 class LineError(ValueError):
@@ -99,27 +105,27 @@ class Command(BaseCommand):
         if not 1 <= top <= 200:
             raise CommandError("--top must be between 1 and 200")
         if needs == "-":
-            return self._run(options.get("stdin") or sys.stdin, top)
+            stream = options.get("stdin") or getattr(sys.stdin, "buffer", sys.stdin)
+            return self._run(stream, top)
         try:
-            handle = open(needs, encoding="utf-8")
+            handle = open(needs, "rb")
         except OSError as exc:
             raise CommandError(f"cannot read {needs}: {exc.strerror}") from None
         with handle:
             return self._run(handle, top)
 
-    def _run(self, lines, top):
+    def _run(self, stream, top):
         failed = 0
-        number = 0
-        while True:
-            number += 1
-            try:
-                raw = lines.readline()
-            except UnicodeDecodeError:
-                self.stderr.write(f"line {number}: not UTF-8 text")
-                failed += 1
-                break  # the rest of the stream cannot be trusted to line up
-            if not raw:
-                break
+        for number, raw in enumerate(_lines(stream), start=1):
+            if isinstance(raw, bytes):
+                try:
+                    raw = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    self.stderr.write(f"line {number}: not UTF-8 text")
+                    failed += 1
+                    continue
+            if number == 1:
+                raw = raw.removeprefix(BOM)
             if not raw.strip():
                 continue
             try:
@@ -136,3 +142,14 @@ class Command(BaseCommand):
             self.stdout.flush()
         if failed:
             raise CommandError(f"{failed} line(s) could not be matched (see above)", returncode=1)
+
+
+def _lines(stream) -> Iterator[bytes | str]:
+    """The lines of a binary stream as bytes, without their endings (``\\n``, ``\\r\\n`` or ``\\r``, as a text
+    wrapper would split them). A text stream (``stdin=`` given to ``call_command``) is already decoded: its lines
+    as they are."""
+    while chunk := stream.readline():
+        if isinstance(chunk, bytes):
+            yield from chunk.splitlines()
+        else:
+            yield chunk
