@@ -19,8 +19,10 @@ Titles, texts and ``data`` are written by the caller in the recipient's language
 kind ``a.b`` uses ``templates/email/a_b.txt`` and ``a_b_subject.txt`` when they exist (context:
 ``notification``, ``user``, ``link``, ``data`` and ``data``'s keys), else a plain title + text + link.
 
-Emailing is at-most-once: a notification is claimed (``emailed_at`` set) before its email is sent, so two
-senders never both send it; a failed send is logged, not retried.
+Emailing is at-most-once: a notification is claimed (``emailed_at`` set, in a short transaction of its own)
+before its email is sent, and the email goes out after that commit, so two senders never both send it and no
+lock is held while talking to the mail server. A failed instant email is logged, not retried. A failed digest
+un-claims its notifications (``emailed_at`` back to NULL), so the next digest run carries them, and raises.
 """
 
 from __future__ import annotations
@@ -186,9 +188,14 @@ def digest_users():
 
 
 def send_digest(user, *, dry_run: bool = False, now=None) -> int:
-    """One email with all of the user's not-yet-emailed notifications, then marks them emailed.
+    """One email with all of the user's not-yet-emailed notifications, sent after they are claimed.
 
-    Returns how many notifications it carried (0: no email). Safe to run again: what was sent is marked."""
+    Returns how many notifications it carried (0: no email). ``dry_run``: how many it would carry; nothing is
+    claimed or sent. The notifications are claimed (``emailed_at``) and the email rendered in a short
+    transaction; the email is sent after its commit (no row or database lock held during SMTP). If sending
+    fails, exactly the claimed notifications are un-claimed, so the next run sends them, and the error is raised.
+    Safe to run again: what was sent stays claimed. Call it outside any transaction (as ``send_digests`` does),
+    or the claim is not committed before the email goes out."""
     now = now or timezone.now()
     with transaction.atomic():
         items = list(Notification.objects.select_for_update()
@@ -204,7 +211,13 @@ def send_digest(user, *, dry_run: bool = False, now=None) -> int:
         with translation.override(user.language):
             subject = " ".join(render_to_string("email/digest_subject.txt", context).split())
             body = render_to_string("email/digest.txt", context)
-        Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
-        # Sent inside the transaction: if sending fails, nothing is marked emailed and the next run retries.
+        claimed = [n.pk for n in items]
+        Notification.objects.filter(pk__in=claimed, emailed_at__isnull=True).update(emailed_at=now)
+    # After the commit: at most once. A failure hands the notifications back to the next run.
+    try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-    return len(items)
+    except Exception:
+        with transaction.atomic():  # handed back: the next run carries them
+            Notification.objects.filter(pk__in=claimed, emailed_at=now).update(emailed_at=None)
+        raise
+    return len(claimed)

@@ -1,9 +1,11 @@
 """``manage.py send_digests [--dry-run] [--no-progress]``: the daily digest emails.
 
 Every active user whose notification preference is "daily digest" and who has notifications not yet
-emailed gets ONE email listing them (in the user's language); those notifications are then marked
-emailed. Safe to run daily, or again after a failure: a notification is only ever in one digest, and a
-user whose email could not be sent is retried on the next run. ``--dry-run`` only says who would get what.
+emailed gets ONE email listing them (in the user's language); those notifications are marked emailed
+(claimed, and committed) before the email goes out, and handed back if it cannot be sent. Safe to run daily,
+or again after a failure: a notification is only ever in one digest, and a user whose email could not be
+sent is reported on stderr (exit status 1) and retried on the next run. ``--dry-run`` only says who would
+get what.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class Command(BaseCommand):
         for user in bar:
             try:
                 count = notifications.send_digest(user, dry_run=dry_run)
-            except Exception as exc:  # one bad address must not stop the others
+            except Exception as exc:  # one bad address must not stop the others; its notifications wait
                 failed += 1
                 self.stderr.write(f"user {user.pk} <{user.email}>: digest not sent: {exc}")
                 continue
