@@ -1,5 +1,5 @@
-"""Fixtures of the matching tests: an SME with a member, verified patent holders, and ``publish`` (a
-published, indexed listing in one call)."""
+"""Fixtures of the matching tests: an SME with a member and a need, verified patent holders, and ``publish``
+(a published, indexed listing in one call)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from listings import actions as listing_actions
 from marketplace.models import OrganisationKind
+from matching import actions
 
 
 @pytest.fixture
@@ -17,6 +18,16 @@ def sme_user(make_user):
 @pytest.fixture
 def sme(make_org, sme_user):
     return make_org("Tiny Cells Ltd", kind=OrganisationKind.SME, owner=sme_user, verified=True, province="GD")
+
+
+@pytest.fixture
+def need(sme, sme_user):
+    """A need like the demo needs (test_views and others define their own): a title, a description, keywords and an IPC interest."""
+    return actions.create_need(
+        sme, actor=sme_user, title="Better cathodes for our e-bike batteries",
+        description="We assemble lithium battery packs and want a cathode coating that charges faster.",
+        keywords="lithium, cathode, coating", ipc_codes=["H01M 10/052"],
+    )
 
 
 @pytest.fixture

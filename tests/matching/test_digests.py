@@ -59,15 +59,6 @@ def daily_user(make_user):
     return _prefer(make_user("daily@example.com", full_name="Dana Daily"), NotificationPreference.DAILY)
 
 
-@pytest.fixture
-def need(sme, sme_user):
-    return actions.create_need(
-        sme, actor=sme_user, title="Better cathodes for our e-bike batteries",
-        description="We assemble lithium battery packs and want a cathode coating that charges faster.",
-        keywords="lithium, cathode, coating", ipc_codes=["H01M 10/052"],
-    )
-
-
 # --- (a) a failed send ---------------------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_a_failed_send_leaves_the_notifications_for_the_next_run(daily_user, monkeypatch):

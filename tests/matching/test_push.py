@@ -23,16 +23,6 @@ CATHODE = dict(
 
 
 @pytest.fixture
-def need(sme, sme_user):
-    """Like the demo needs: a title, a description, keywords and an IPC interest."""
-    return actions.create_need(
-        sme, actor=sme_user, title="Better cathodes for our e-bike batteries",
-        description="We assemble lithium battery packs and want a cathode coating that charges faster.",
-        keywords="lithium, cathode, coating", ipc_codes=["H01M 10/052"],
-    )
-
-
-@pytest.fixture
 def colleague(make_user, sme):
     user = make_user("colleague@example.com", full_name="Cleo Colleague")
     marketplace_actions.add_member(sme, user=user, role=MemberRole.MEMBER, actor=None, operator=True)
