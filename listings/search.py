@@ -12,6 +12,7 @@ For rankers of their own (``matching``), the index term by term, read-only:
 
     query_terms(text) -> [(term, surface word)]     a text analysed as queries are
     document_terms(*texts) -> set[str]              the terms the index holds for a document of these texts
+    listing_terms(listing_id) -> set[str]           ... for a listing (its texts read from the database)
     sub_words(word) -> list[str]                    Chinese sub-words a document may hold for a query word
     with term_index() as index:                     TermIndex of the live version (None: no index),
         index.n_live / corpus_size(term) / doc_frequency(term) / impacts(term) / best_impact(term)
@@ -1697,6 +1698,18 @@ def document_terms(*texts: str) -> set[str]:
             analyser = _ZH if has_han(text) else _EN
             out.update(token.text for token in analyser(to_simplified(text)))
     return out
+
+
+def listing_terms(listing_id: int) -> set[str]:
+    """``document_terms`` of the texts ``_make_doc`` indexes for a listing, read from the database (whatever the
+    listing's state: a draft's terms are what the index will hold once it is published)."""
+    from listings.models import Listing
+
+    texts = list(Listing.objects.filter(pk=listing_id).values_list("title", "description").first() or ())
+    for row in Listing.patents.through.objects.filter(listing_id=listing_id).values_list(
+            "patent__title", "patent__abstract", "patent__claims", "patent__applicants"):
+        texts.extend(row)
+    return document_terms(*(t for t in texts if t))
 
 
 def sub_words(word: str) -> list[str]:

@@ -26,7 +26,7 @@ Fan-out design (one listing against all needs)
 A full search per need would be 50,000 searches. Instead the ONE listing is scored against the needs that
 can reach the threshold:
 
-1. *The listing's side.* The terms the index holds for it (``search.document_terms`` of its title,
+1. *The listing's side.* The terms the index holds for it (``search.listing_terms``: of its title,
    description, and each patent's title, abstract, claims and applicants), each term's document frequency,
    and its *distinctive* terms: those in at most ``DISTINCTIVE_DF_FRACTION`` (1 %) of the index (or
    ``scoring.COMMON_DF_MIN`` documents).
@@ -223,7 +223,7 @@ def candidate_needs(listing: Listing, needs=None, *, listing_terms: set | None =
     share the listing's IPC subclass or one of its distinctive terms (module docstring, step 2). Without a
     search index only the IPC subclass selects. Pass the result to ``scoring.score_listing``."""
     if listing_terms is None:
-        listing_terms = search_module.document_terms(*scoring.listing_texts(listing))
+        listing_terms = search_module.listing_terms(listing.pk)
     with search_module.term_index() as index:
         distinctive = _distinctive(index, listing_terms) if index is not None else set()
     subclasses = {code.subclass for code in scoring.parse_codes(
@@ -268,7 +268,7 @@ def fan_out(listing_id: int) -> FanOut:
         log.warning("push: listing %s is not in the search index after %ss; no fan-out", listing_id,
                     INDEX_WAIT_SECONDS)
         return result
-    terms = search_module.document_terms(*scoring.listing_texts(listing))
+    terms = search_module.listing_terms(listing.pk)
     candidates = candidate_needs(listing, listing_terms=terms)
     result.candidates = len(candidates)
     scores = scoring.score_listing(listing, candidates, listing_terms=terms)

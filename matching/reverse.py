@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from listings import search as search_module
 from listings.models import LicenceKind, Listing
 from marketplace.models import Province
 from matching import push, scoring
@@ -97,8 +98,10 @@ def reasons_for_owner(reason_codes: list[dict]) -> list[str]:
 
 def needs_for_listing(listing: Listing, limit: int = DEFAULT_LIMIT) -> list[NeedMatch]:
     """Active needs of other SMEs that this listing matches well, best first (at most ``limit``)."""
-    profiles = push.candidate_needs(listing, push.eligible_needs(listing, include_suggested=True))
-    scores = scoring.score_listing(listing, profiles)
+    terms = search_module.listing_terms(listing.pk)
+    profiles = push.candidate_needs(listing, push.eligible_needs(listing, include_suggested=True),
+                                    listing_terms=terms)
+    scores = scoring.score_listing(listing, profiles, listing_terms=terms)
     good = sorted(((nid, m) for nid, m in scores.items() if m.score >= push.THRESHOLD),
                   key=lambda item: (-item[1].score, -item[0]))[:limit]
     needs = Need.objects.select_related("organisation__sme_profile").in_bulk([nid for nid, _m in good])

@@ -14,7 +14,7 @@ Public interface:
     render_reasons(reason_codes) -> list[str]                      in the active language
     ipc_proximity(need codes, listing codes) -> (level, shared code)
 
-The index is read only through ``listings.search``'s public term API (``query_terms``, ``document_terms``,
+The index is read only through ``listings.search``'s public term API (``query_terms``, ``listing_terms``,
 ``sub_words``, ``term_index``).
 
 How it works
@@ -628,27 +628,17 @@ def match_need(need, limit: int = 10) -> list[Match]:
 
 
 # --- one listing against many needs (step 4) -----------------------------------------------------
-def listing_texts(listing) -> list[str]:
-    """The texts the index holds for a listing: title, description, and each patent's title, abstract,
-    claims and applicants."""
-    texts = [listing.title or "", listing.description or ""]
-    for row in Listing.patents.through.objects.filter(listing_id=listing.pk).values_list(
-            "patent__title", "patent__abstract", "patent__claims", "patent__applicants"):
-        texts.extend(t or "" for t in row)
-    return [t for t in texts if t]
-
-
 def score_listing(listing, profiles, *, listing_terms: set | None = None) -> dict:
     """``{need id: Match}``: ``listing`` scored for each ``NeedProfile`` (which must have ``need_id``) with the
     formula above — what ``match_need`` gives the pair, up to the stored IPC votes. No filtering here: the
-    caller decides which needs may see the listing. ``listing_terms``: ``search.document_terms`` of its texts,
+    caller decides which needs may see the listing. ``listing_terms``: ``search.listing_terms(listing.pk)``,
     when the caller has them already."""
     profiles = list(profiles)
     facts = _facts([listing.pk]).get(listing.pk)
     if facts is None or not profiles:
         return {}
     if listing_terms is None:
-        listing_terms = search_module.document_terms(*listing_texts(listing))
+        listing_terms = search_module.listing_terms(listing.pk)
     now = timezone.now()
     out = {}
     for start in range(0, len(profiles), CHUNK):

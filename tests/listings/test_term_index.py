@@ -76,6 +76,7 @@ def test_document_terms_are_exactly_what_the_index_holds(publish):
         indexed = {text.decode() if isinstance(text, bytes) else text
                    for field, text in reader.all_terms() if field in dict(search.TEXT_FIELDS)}
     assert search.document_terms(*texts) == indexed
+    assert search.listing_terms(listing.pk) == indexed  # the same texts, read from the database
     assert {"lithium", "batteri", "cathod", "锂离子", "离子", "carbon"} <= indexed
 
 
