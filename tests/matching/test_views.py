@@ -298,6 +298,15 @@ def test_nav_links(sme_client, sme):
 
 
 # --- quick match ----------------------------------------------------------------------------
+def test_the_home_page_has_the_quick_match_box(client, catalogue):
+    page = client.get(reverse("home")).content.decode()
+    box = page[page.rindex("<form", 0, page.index('id="quick-match-box"')):]
+    box = box[:box.index("</form>")]
+    assert f'action="{reverse("quick_match")}"' in box and 'name="q"' in box
+    result = client.get(reverse("quick_match"), {"q": "a lithium iron phosphate cathode coating"}).content.decode()
+    assert catalogue["cathode"].get_absolute_url() in result  # what the box submits finds the listing
+
+
 def test_quick_match_for_anonymous(client, catalogue):
     response = client.get(reverse("quick_match"), {"q": "lithium iron phosphate cathode coating"})
     page = response.content.decode()
