@@ -123,32 +123,33 @@ def owner_request_detail(request, slug, pk):
     return _render_detail(request, organisation, contact)
 
 
+def _answer(request, slug, pk, form_class, form_name: str, act, done):
+    """The owner's answer (reply or decline): a bad form shows the request again with its errors."""
+    organisation = _owner_org(request, slug)
+    contact = _owner_request(organisation, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, organisation, contact, **{form_name: form})
+    _act(request, contact, lambda: act(contact, form.cleaned_data), done)
+    return redirect(_detail_url(contact))
+
+
 @login_required
 @require_POST
 def owner_request_reply(request, slug, pk):
-    organisation = _owner_org(request, slug)
-    contact = _owner_request(organisation, pk)
-    form = ContactReplyForm(request.POST)
-    if not form.is_valid():
-        return _render_detail(request, organisation, contact, reply_form=form)
-    _act(request, contact,
-         lambda: actions.reply_to_request(contact, actor=request.user, message=form.cleaned_data["message"]),
-         lambda c: _("Your reply is sent to %(sme)s.") % {"sme": c.need.organisation.name})
-    return redirect(_detail_url(contact))
+    return _answer(
+        request, slug, pk, ContactReplyForm, "reply_form",
+        lambda contact, data: actions.reply_to_request(contact, actor=request.user, message=data["message"]),
+        lambda c: _("Your reply is sent to %(sme)s.") % {"sme": c.need.organisation.name})
 
 
 @login_required
 @require_POST
 def owner_request_decline(request, slug, pk):
-    organisation = _owner_org(request, slug)
-    contact = _owner_request(organisation, pk)
-    form = ContactDeclineForm(request.POST)
-    if not form.is_valid():
-        return _render_detail(request, organisation, contact, decline_form=form)
-    _act(request, contact,
-         lambda: actions.decline_request(contact, actor=request.user, reason=form.cleaned_data["reason"]),
-         lambda c: _("The request of %(sme)s is declined; they are told.") % {"sme": c.need.organisation.name})
-    return redirect(_detail_url(contact))
+    return _answer(
+        request, slug, pk, ContactDeclineForm, "decline_form",
+        lambda contact, data: actions.decline_request(contact, actor=request.user, reason=data["reason"]),
+        lambda c: _("The request of %(sme)s is declined; they are told.") % {"sme": c.need.organisation.name})
 
 
 @login_required
