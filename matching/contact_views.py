@@ -28,11 +28,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.actions import ActionError, membership_of
-from marketplace.models import Organisation, OrganisationKind
+from marketplace.models import Organisation
 from marketplace.states import IllegalTransition
-from matching import actions
+from matching import actions, views
 from matching.forms import ContactDeclineForm, ContactReplyForm
-from matching.models import ContactRequest, ContactRequestStatus, Need
+from matching.models import ContactRequest, ContactRequestStatus
 
 PER_PAGE = 50
 
@@ -166,10 +166,8 @@ def owner_request_close(request, slug, pk):
 @login_required
 @require_POST
 def sme_request_withdraw(request, slug, pk, cid):
-    organisation = get_object_or_404(Organisation, slug=slug)
-    if organisation.kind != OrganisationKind.SME or membership_of(request.user, organisation) is None:
-        raise Http404
-    need = get_object_or_404(Need, pk=pk, organisation=organisation)
+    organisation = views._sme_org(request, slug)
+    need = views._need(organisation, pk)
     contact = get_object_or_404(ContactRequest.objects.select_related("listing__owner"), pk=cid, need=need)
     _act(request, contact, lambda: actions.withdraw_request(contact, actor=request.user),
          lambda c: _("Your request to %(owner)s is withdrawn.") % {"owner": c.listing.owner.name})
