@@ -566,11 +566,12 @@ def _ipc_feedback(ids: list[int], pool: _Pool, facts: dict) -> dict:
 
 def _rank(profile: NeedProfile, *, exclude_owner=None, exclude_listing_ids=(), limit: int = 10) -> Ranking:
     limit = min(int(limit), RERANK)
+    nothing = Ranking([], [], replace(profile, feedback={}))  # no matches: no votes, as stored
     if limit <= 0 or (not profile.pairs and not profile.codes):
-        return Ranking([], [], profile)
+        return nothing
     pool = _pool(profile)
     if not pool.order:
-        return Ranking([], [], profile)
+        return nothing
     queryset = Listing.objects.browsable().filter(pk__in=pool.order)
     if exclude_owner is not None:
         owners = exclude_owner if isinstance(exclude_owner, (list, tuple, set, frozenset)) else [exclude_owner]
