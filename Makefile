@@ -6,7 +6,20 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test venv migrate messages bench clean
+.PHONY: demo test venv migrate messages bench clean system-packages
+
+# Debian packages the browser tests and PDFs need: Chromium (Playwright drives /usr/bin/chromium; no
+# browser is ever downloaded) and a CJK font (without one Chinese renders as boxes).
+SYSTEM_PACKAGES := chromium fonts-wqy-zenhei
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-packages:
+	@missing=""; for pkg in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 
 # (Re)install when requirements.txt changes.
 $(BIN)/.installed: requirements.txt
@@ -32,7 +45,7 @@ demo: venv
 # The whole suite. DATABASE_URL / REDIS_URL, when set, point the suite at PostgreSQL / Redis.
 test: export SECRET_KEY ?= make-test-only-insecure-secret-key-0123456789
 test: export ALLOWED_HOSTS ?= testserver,localhost,127.0.0.1
-test: venv
+test: venv system-packages
 	$(BIN)/python -m pytest
 
 # Translations: extract strings, then compile (the .mo files are committed too).
