@@ -27,7 +27,15 @@ SERVICES = {
 }
 
 
+def _is_browser_test(item) -> bool:
+    return "tests/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("e2e/")
+
+
 def pytest_collection_modifyitems(config, items):
+    # Browser journeys run last: Playwright's sync API keeps an asyncio loop running in the main
+    # thread for the rest of the session, and async_to_sync (Channels tests, events on commit)
+    # refuses to run in a thread with a running loop.
+    items.sort(key=_is_browser_test)
     for item in items:
         for marker, (configured, reason) in SERVICES.items():
             if item.get_closest_marker(marker) and not configured():
