@@ -1,15 +1,46 @@
 """Django admin for staff. It is a read/inspect tool: state changes go through the site's staff
 pages (which call actions), so verification fields are read-only here."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import AuditEntry, Invitation, Membership, Organisation, SMEProfile, User
 
 
+class _CaseInsensitiveEmail:
+    """Addresses are stored in lower case and unique regardless of case, as at sign-up."""
+
+    def clean_email(self):
+        email = User.objects.normalize_email((self.cleaned_data.get("email") or "").strip()).lower()
+        others = User.objects.filter(email__iexact=email)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(_("An account with this email address already exists."))
+        return email
+
+
+class UserCreationAdminForm(_CaseInsensitiveEmail, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ["email", "full_name"]
+        field_classes: dict = {}
+
+
+class UserChangeAdminForm(_CaseInsensitiveEmail, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+        field_classes: dict = {}
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
     ordering = ["email"]
     list_display = ["email", "full_name", "email_verified", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_active", "email_verified"]

@@ -8,8 +8,18 @@ from marketplace import sme
 from marketplace.models import MemberRole, NotificationPreference, Organisation, User
 
 
+def normalise_email(value: str) -> str:
+    """Email addresses are compared and stored in lower case everywhere (sign-up, log-in, invitations, admin)."""
+    return User.objects.normalize_email((value or "").strip()).lower()
+
+
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True}))
+
+    def clean_username(self):
+        # Sign-up stores addresses in lower case; ``SME@Example.com`` must log in as ``sme@example.com``
+        # (and count against the same log-in lockout, which keys on this cleaned value).
+        return normalise_email(self.cleaned_data.get("username"))
 
 
 class SignUpForm(forms.Form):
@@ -19,7 +29,7 @@ class SignUpForm(forms.Form):
     language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
+        email = normalise_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(_("An account with this email address already exists."))
         return email
@@ -70,6 +80,9 @@ class OrganisationEditForm(forms.ModelForm):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"))
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data["email"])
     role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.MEMBER)
 
 

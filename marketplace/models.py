@@ -24,6 +24,14 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, email):
+        """Log-in looks the address up case-insensitively (addresses are stored in lower case; an older
+        mixed-case duplicate, if any, is matched exactly)."""
+        try:
+            return self.get(email__iexact=email)
+        except self.model.MultipleObjectsReturned:
+            return self.get(email=email)
+
     def create_user(self, email, password=None, **extra):
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
