@@ -65,6 +65,19 @@ class Env:
             raise self.error(name, f"must be at least {minimum}, got {number}.")
         return number
 
+    RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+    def rate(self, name: str, default: str) -> tuple[int, int]:
+        """``"5/hour"`` → ``(5, 3600)``: at most N per second, minute, hour or day (N ≥ 1)."""
+        value = self._raw(name) or default
+        count, _, period = value.partition("/")
+        if not count.strip().isdigit() or int(count) < 1 or period.strip().lower() not in self.RATE_PERIODS:
+            raise self.error(
+                name, f"expected N/period with N at least 1 and period one of {', '.join(self.RATE_PERIODS)} "
+                      f"(e.g. 5/hour), got {value!r}."
+            )
+        return int(count), self.RATE_PERIODS[period.strip().lower()]
+
     def list(self, name: str, default: list[str]) -> list[str]:
         value = self._raw(name)
         if value is None:

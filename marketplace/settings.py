@@ -170,7 +170,18 @@ AXES_USERNAME_FORM_FIELD = "username"  # the login form posts the email address 
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", 0, minimum=0) or None
+# Reverse proxies in front: the client address is the PROXY_COUNT-th entry from the right of
+# X-Forwarded-For (marketplace.throttle.client_ip), for the log-in lockout and the limits below.
+PROXY_COUNT = env.int("PROXY_COUNT", 0, minimum=0)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
+AXES_CLIENT_IP_CALLABLE = "marketplace.throttle.client_ip"
+
+# Sign-up and password reset limits (marketplace.throttle), per client address and per target email
+# address, as N/second|minute|hour|day. Counted in the cache (Redis when REDIS_URL is set).
+SIGNUP_RATE_PER_CLIENT = env.rate("SIGNUP_RATE_PER_CLIENT", "20/hour")
+SIGNUP_RATE_PER_ADDRESS = env.rate("SIGNUP_RATE_PER_ADDRESS", "5/hour")
+PASSWORD_RESET_RATE_PER_CLIENT = env.rate("PASSWORD_RESET_RATE_PER_CLIENT", "20/hour")
+PASSWORD_RESET_RATE_PER_ADDRESS = env.rate("PASSWORD_RESET_RATE_PER_ADDRESS", "5/hour")
 
 # --- Email -----------------------------------------------------------------------------
 EMAIL_BACKEND = env.choice(

@@ -11,15 +11,17 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import PasswordResetView, redirect_to_login
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from marketplace import actions, mail
+from marketplace import actions, mail, throttle
 from marketplace.forms import (
     InvitationForm,
     OrganisationEditForm,
@@ -29,6 +31,7 @@ from marketplace.forms import (
     SignUpForm,
     SMEProfileForm,
     VerifyForm,
+    normalise_email,
 )
 from marketplace.models import AuditEntry, Invitation, Membership, Organisation, OrganisationKind, User
 from marketplace.sme import SizeClass
@@ -67,6 +70,10 @@ def home(request):
 def signup(request):
     if request.user.is_authenticated:
         return redirect("profile")
+    if request.method == "POST":
+        exceeded = throttle.check(request, "signup", address=_posted_address(request, "email"))
+        if exceeded:
+            return throttle.throttled_response(request, exceeded)
     form = SignUpForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
     if request.method == "POST" and form.is_valid():
         try:
@@ -80,6 +87,27 @@ def signup(request):
             )
             return redirect("profile")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def _posted_address(request, field: str) -> str | None:
+    """The email address a form posts (lower case), or None when the field does not hold one."""
+    address = normalise_email(request.POST.get(field, ""))
+    try:
+        validate_email(address)
+    except ValidationError:  # the form reports it
+        return None
+    return address
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's reset view, limited per client and per address (``marketplace.throttle``). The limit
+    counts every request alike, whether or not an account uses the address, so it reveals nothing."""
+
+    def post(self, request, *args, **kwargs):
+        exceeded = throttle.check(request, "password_reset", address=_posted_address(request, "email"))
+        if exceeded:
+            return throttle.throttled_response(request, exceeded)
+        return super().post(request, *args, **kwargs)
 
 
 def verify_email(request, token):

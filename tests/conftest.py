@@ -65,6 +65,11 @@ def _test_settings(settings, tmp_path):
     }
     settings.SECURE_SSL_REDIRECT = False
     settings.LANGUAGE_CODE = "en"
+    # Rate-limit counters (sign-up, password reset, API throttles) live in the cache, which outlives a
+    # test (Redis even outlives the run): every test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
