@@ -8,7 +8,9 @@ index holds the new version (matching fans the listing out again: needs it newly
 
 from __future__ import annotations
 
-from django.db import transaction
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
@@ -19,6 +21,7 @@ from listings.models import (
     FeeModel,
     Listing,
     ListingState,
+    ListingView,
     OrganisationTerms,
     Patent,
     PatentClassification,
@@ -304,9 +307,20 @@ def expire_due_listings(today=None) -> list[int]:
     return expired
 
 
-def record_view(listing: Listing) -> None:
-    """Count a page view (not audited: it changes no state anyone acts on)."""
-    Listing.objects.filter(pk=listing.pk).update(view_count=F("view_count") + 1)
+def record_view(listing: Listing, *, visitor_hash: str, day: date) -> bool:
+    """Count a view once per visitor and day (``listings.visits`` makes the hash); True when counted.
+
+    The count rises only when the (listing, visitor, day) row is new, so reloads and concurrent
+    requests of one visitor count once. Not audited: it changes no state anyone acts on.
+    """
+    try:
+        with transaction.atomic():
+            ListingView.objects.create(listing=listing, visitor_hash=visitor_hash, day=day)
+            Listing.objects.filter(pk=listing.pk).update(view_count=F("view_count") + 1)
+            ListingView.objects.filter(listing=listing, day__lt=day - timedelta(days=1)).delete()
+    except IntegrityError:
+        return False
+    return True
 
 
 def save_default_terms(organisation: Organisation, *, actor, operator: bool = False, **terms) -> OrganisationTerms:

@@ -327,6 +327,29 @@ class Listing(LicenceTerms):
         return price_band(self.upfront_price_minor)
 
 
+class ListingView(models.Model):
+    """One counted view: a visitor's first view of a listing on a day (``listings.actions.record_view``).
+
+    ``visitor_hash`` is an HMAC of the user id or, for anonymous visitors, of the client address and
+    user agent, keyed with the day, so no address is stored and visitors cannot be followed across days.
+    Rows older than yesterday are pruned as new ones arrive; ``Listing.view_count`` keeps the total.
+    """
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="counted_views")
+    visitor_hash = models.CharField(max_length=64)
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("listing view")
+        verbose_name_plural = _("listing views")
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "visitor_hash", "day"], name="listing_view_once_a_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.listing_id} {self.day}"
+
+
 # --- bulk import ------------------------------------------------------------------------
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")

@@ -19,7 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from listings import actions, ipc, search
+from listings import actions, ipc, search, visits
 from listings.filters import (
     CHOICE_FACETS,
     FACET_CHOICES,
@@ -307,9 +307,10 @@ def listing_detail(request, pk):
         pk=pk,
     )
     membership = membership_of(request.user, listing.owner)
-    if membership is None and listing.is_browsable:
-        actions.record_view(listing)
-        listing.view_count += 1
+    if membership is None and listing.is_browsable and not visits.is_bot(request):
+        day = visits.today()
+        if actions.record_view(listing, visitor_hash=visits.visitor_hash(request, day), day=day):
+            listing.view_count += 1
     patents = list(listing.patents.all())
     for patent in patents:
         patent.ipc_entries = [(c.code, ipc.short(ipc.full_title(c.code))) for c in patent.classifications.all()]

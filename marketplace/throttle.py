@@ -28,7 +28,7 @@ class Limit:
     seconds: int
 
 
-def client_ip(request) -> str:
+def client_ip(request) -> str | None:
     """The client's address: ``REMOTE_ADDR``, or with ``PROXY_COUNT`` = N trusted proxies in front,
     the address the outermost of them saw (the N-th entry from the right of ``X-Forwarded-For``)."""
     proxies = getattr(settings, "PROXY_COUNT", 0) or 0
@@ -36,11 +36,11 @@ def client_ip(request) -> str:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return request.META.get("REMOTE_ADDR") or None  # None: no address (as django-axes expects)
 
 
 def _key(scope: str, kind: str, value: str) -> str:
-    digest = salted_hmac(f"{KEY_PREFIX}.{scope}.{kind}", value).hexdigest()[:32]
+    digest = salted_hmac(f"{KEY_PREFIX}.{scope}.{kind}", value, algorithm="sha256").hexdigest()[:32]
     return f"{KEY_PREFIX}:{scope}:{kind}:{digest}"
 
 
@@ -63,7 +63,7 @@ def check(request, scope: str, *, address: str | None) -> Limit | None:
     """
     exceeded = None
     per_client = _limit(scope, "CLIENT")
-    if not _count(_key(scope, "client", client_ip(request)), per_client):
+    if not _count(_key(scope, "client", client_ip(request) or "unknown"), per_client):
         exceeded = per_client
     if address:
         per_address = _limit(scope, "ADDRESS")
