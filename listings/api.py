@@ -43,6 +43,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from listings import api_contract
 from listings import ipc as ipc_scheme
 from listings import numbers, search
 from listings.models import (
@@ -85,6 +86,23 @@ class Pagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        errors = api_contract.page_size_errors(raw, self.max_page_size)
+        if errors:
+            raise InvalidParameters({self.page_size_query_param: errors})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {self.page_query_param: {"minimum": 1},
+                  self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size, "default": self.page_size}}
+        for parameter in parameters:
+            parameter["schema"] = {**parameter["schema"], **bounds.get(parameter["name"], {})}
+        return parameters
 
 
 # --- filter fields ----------------------------------------------------------------------
@@ -144,6 +162,7 @@ class IPCPrefixFilter(django_filters.CharFilter):
     """Rows with at least one classification under the code (section, class, subclass or main group)."""
 
     field_class = IPCPrefixField
+    schema_pattern = api_contract.IPC_PREFIX_PATTERN
 
     def __init__(self, *args, through_listings: bool, **kwargs):
         self.through_listings = through_listings  # filtering listings (through their patents), or patents
@@ -213,12 +232,18 @@ class FilterBackend(DjangoFilterBackend):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
+        blank = api_contract.blank_parameter_errors(request.query_params, type(filterset))
+        if blank:
+            raise InvalidParameters(blank)
         if not filterset.is_valid():
             raise InvalidParameters(filterset.errors)
         return filterset.qs
 
 
 def _validated(filterset_class, request, queryset) -> dict:
+    blank = api_contract.blank_parameter_errors(request.query_params, filterset_class)
+    if blank:
+        raise InvalidParameters(blank)
     filterset = filterset_class(request.query_params, queryset=queryset, request=request)
     if not filterset.is_valid():
         raise InvalidParameters(filterset.errors)
@@ -445,6 +470,7 @@ def _page_number(request) -> int:
     retrieve=extend_schema(summary="One browsable listing", description="404 unless the listing is browsable."),
 )
 class ListingViewSet(viewsets.ReadOnlyModelViewSet):
+    schema = api_contract.ApiAutoSchema()
     serializer_class = ListingSerializer
     filter_backends = [FilterBackend]
     filterset_class = ListingFilter
@@ -550,6 +576,7 @@ class PatentFilter(FilterSet):
     retrieve=extend_schema(summary="One patent on offer"),
 )
 class PatentViewSet(viewsets.ReadOnlyModelViewSet):
+    schema = api_contract.ApiAutoSchema()
     serializer_class = PatentSerializer
     filter_backends = [FilterBackend]
     filterset_class = PatentFilter
