@@ -17,17 +17,13 @@ Invalid parameters give 400 with ``{"detail": "<message naming the parameter>", 
 
 from __future__ import annotations
 
-import functools
 import re
 
 import django_filters
 from django import forms
 from django.db.models import Prefetch, Q, Value
 from django.db.models.functions import Concat
-from django.http import HttpResponse
-from django.template import engines
-from django.urls import include, path, reverse
-from django.utils.translation import get_language
+from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend, FilterSet
@@ -43,7 +39,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from listings import api_contract
+from listings import api_contract, api_docs
 from listings import ipc as ipc_scheme
 from listings import numbers, search
 from listings.models import (
@@ -364,7 +360,7 @@ class OwnerSerializer(serializers.ModelSerializer):
 
 class ListingPatentSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-patent-detail")
-    number = serializers.CharField(source="display_number", help_text="Canonical number, e.g. CN 112345678 B.")
+    number = serializers.CharField(source="display_number", help_text=gettext_lazy("Canonical number, e.g. CN 112345678 B."))
     ipc_codes = serializers.ListField(child=serializers.CharField())
 
     class Meta:
@@ -376,7 +372,8 @@ class TermsSerializer(serializers.ModelSerializer):
     licence_kinds = serializers.ListField(child=serializers.ChoiceField(choices=LicenceKind.choices))
     currency = serializers.ChoiceField(choices=Currency.choices)
     upfront_price_minor = serializers.IntegerField(
-        help_text="What a licensee pays before any royalty (lump sum or entry fee; 0 when free), minor units."
+        help_text=gettext_lazy("What a licensee pays before any royalty (lump sum or entry fee; 0 when free), "
+                               "minor units.")
     )
 
     class Meta:
@@ -389,7 +386,7 @@ class TermsSerializer(serializers.ModelSerializer):
 
 class ListingSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-listing-detail")
-    web_url = serializers.SerializerMethodField(help_text="The listing's page on the site.")
+    web_url = serializers.SerializerMethodField(help_text=gettext_lazy("The listing's page on the site."))
     owner = OwnerSerializer()
     patents = ListingPatentSerializer(many=True)
     terms = TermsSerializer(source="*")
@@ -421,12 +418,12 @@ def _lines(text: str) -> list[str]:
 
 class PatentSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-patent-detail")
-    number = serializers.CharField(source="display_number", help_text="Canonical number, e.g. CN 112345678 B.")
+    number = serializers.CharField(source="display_number", help_text=gettext_lazy("Canonical number, e.g. CN 112345678 B."))
     ipc_codes = serializers.ListField(child=serializers.CharField())
     applicants = serializers.SerializerMethodField()
     inventors = serializers.SerializerMethodField()
     owner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    listings = ListingRefSerializer(many=True, read_only=True, help_text="Browsable listings offering it.")
+    listings = ListingRefSerializer(many=True, read_only=True, help_text=gettext_lazy("Browsable listings offering it."))
 
     class Meta:
         model = Patent
@@ -462,12 +459,13 @@ def _page_number(request) -> int:
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Browsable listings",
-        description="Published listings of verified owners, newest first. With `q`, the full-text index answers "
-                    "and the order is relevance (unless `ordering` is given); the other filters work the same "
-                    "way with or without `q`.",
+        summary=gettext_lazy("Browsable listings"),
+        description=gettext_lazy("Published listings of verified owners, newest first. With `q`, the full-text index "
+                                 "answers and the order is relevance (unless `ordering` is given); the other filters "
+                                 "work the same way with or without `q`."),
     ),
-    retrieve=extend_schema(summary="One browsable listing", description="404 unless the listing is browsable."),
+    retrieve=extend_schema(summary=gettext_lazy("One browsable listing"),
+                           description=gettext_lazy("404 unless the listing is browsable.")),
 )
 class ListingViewSet(viewsets.ReadOnlyModelViewSet):
     schema = api_contract.ApiAutoSchema()
@@ -571,9 +569,10 @@ class PatentFilter(FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Patents on offer",
-                       description="Patents that are in at least one browsable listing, by office and number."),
-    retrieve=extend_schema(summary="One patent on offer"),
+    list=extend_schema(summary=gettext_lazy("Patents on offer"),
+                       description=gettext_lazy("Patents that are in at least one browsable listing, by office and "
+                                                "number.")),
+    retrieve=extend_schema(summary=gettext_lazy("One patent on offer")),
 )
 class PatentViewSet(viewsets.ReadOnlyModelViewSet):
     schema = api_contract.ApiAutoSchema()
@@ -595,11 +594,12 @@ class PatentViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(
-        summary="A patent on offer, by its number",
-        description="Any spelling of the number works: `CN112345678B`, `cn 112345678 b`, `ZL201010110545.X`, "
-                    "`US 10,123,456 B2`. The kind code is ignored. 404 when no browsable listing offers it.",
+        summary=gettext_lazy("A patent on offer, by its number"),
+        description=gettext_lazy("Any spelling of the number works: `CN112345678B`, `cn 112345678 b`, "
+                                 "`ZL201010110545.X`, `US 10,123,456 B2`. The kind code is ignored. 404 when no "
+                                 "browsable listing offers it."),
         parameters=[OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH,
-                                     description="The patent number, in any usual spelling.")],
+                                     description=gettext_lazy("The patent number, in any usual spelling."))],
         filters=False,
         responses=PatentSerializer,
     )
@@ -622,92 +622,6 @@ class PatentViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(patent).data)
 
 
-# --- documentation page (no JavaScript, nothing from a CDN) ----------------------------
-@functools.lru_cache(maxsize=8)
-def _schema(language: str) -> dict:
-    """The OpenAPI schema, generated once per language (the descriptions are translatable)."""
-    from drf_spectacular.generators import SchemaGenerator
-
-    return SchemaGenerator().get_schema(request=None, public=True)
-
-
-DOCS_TEMPLATE = """{% extends "base.html" %}
-{% block title %}API{% endblock %}
-{% block content %}
-<h1 class="h3">{{ schema.info.title }} <small class="text-body-secondary">{{ schema.info.version }}</small></h1>
-<p>{{ schema.info.description }} Public, read-only, JSON. Money is in integer minor units (fen, cents) with a
-currency code; royalty rates are basis points (350 = 3.5 %). Lists are paginated: <code>page</code> and
-<code>page_size</code> (at most 100).</p>
-<p>OpenAPI schema: <a href="{{ schema_url }}">YAML</a> · <a href="{{ schema_url }}?format=json">JSON</a> ·
-browse the API: <a href="{{ root_url }}">{{ root_url }}</a></p>
-{% for op in operations %}
-<section class="mb-4">
-  <h2 class="h5"><span class="badge text-bg-primary">{{ op.method }}</span> <code>{{ op.path }}</code></h2>
-  {% if op.summary %}<p class="mb-1 fw-semibold">{{ op.summary }}</p>{% endif %}
-  {% if op.description %}<p class="mb-2">{{ op.description }}</p>{% endif %}
-  {% if op.parameters %}
-  <table class="table table-sm"><thead><tr><th>Parameter</th><th>In</th><th>Type</th><th>Description</th></tr></thead>
-  <tbody>{% for p in op.parameters %}<tr><td><code>{{ p.name }}</code></td><td>{{ p.in }}</td><td>{{ p.type }}</td>
-  <td>{{ p.description|linebreaksbr }}{% if p.enum %}<br><small>Values:
-  {% for v in p.enum %}<code>{{ v }}</code>{% if not forloop.last %}, {% endif %}{% endfor %}</small>{% endif %}
-  </td></tr>{% endfor %}</tbody>
-  </table>{% endif %}
-</section>
-{% endfor %}
-<h2 class="h4">Objects</h2>
-{% for c in components %}
-<section class="mb-3"><h3 class="h6"><code>{{ c.name }}</code></h3>
-<table class="table table-sm"><tbody>{% for f in c.fields %}<tr><td><code>{{ f.name }}</code></td><td>{{ f.type }}</td>
-<td>{{ f.description }}</td></tr>{% endfor %}</tbody></table></section>
-{% endfor %}
-{% endblock %}
-"""
-
-
-def _type_of(schema: dict) -> str:
-    if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
-    if "allOf" in schema:
-        return " & ".join(_type_of(s) for s in schema["allOf"])
-    if "oneOf" in schema:
-        return " | ".join(_type_of(s) for s in schema["oneOf"])
-    kind = schema.get("type", "")
-    if kind == "array":
-        return f"array of {_type_of(schema.get('items', {}))}"
-    if schema.get("format"):
-        kind = f"{kind} ({schema['format']})"
-    return f"{kind}, nullable" if schema.get("nullable") else kind
-
-
-def api_docs(request):
-    """A readable reference generated from the OpenAPI schema, styled like the site."""
-    schema = _schema(get_language() or "")
-    operations = []
-    for route, methods in schema.get("paths", {}).items():
-        for method, op in methods.items():
-            parameters = []
-            for p in op.get("parameters", []):
-                p_schema = p.get("schema", {})
-                parameters.append({
-                    "name": p["name"], "in": p["in"], "type": _type_of(p_schema),
-                    "description": p.get("description", ""),
-                    "enum": p_schema.get("enum") or p_schema.get("items", {}).get("enum"),
-                })
-            operations.append({"method": method.upper(), "path": route, "summary": op.get("summary", ""),
-                               "description": op.get("description", ""), "parameters": parameters})
-    components = [
-        {"name": name, "fields": [{"name": field, "type": _type_of(spec), "description": spec.get("description", "")}
-                                  for field, spec in body.get("properties", {}).items()]}
-        for name, body in schema.get("components", {}).get("schemas", {}).items()
-        if body.get("properties")
-    ]
-    template = engines["django"].from_string(DOCS_TEMPLATE)
-    return HttpResponse(template.render({
-        "schema": schema, "operations": operations, "components": components,
-        "schema_url": reverse("api-schema"), "root_url": reverse("api-root"),
-    }, request))
-
-
 # --- routes (mounted under /api/ by marketplace.urls) -----------------------------------
 router = DefaultRouter()
 router.register("listings", ListingViewSet, basename="api-listing")
@@ -716,5 +630,5 @@ router.register("patents", PatentViewSet, basename="api-patent")
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(throttle_classes=THROTTLES), name="api-schema"),
-    path("docs/", api_docs, name="api-docs"),
+    path("docs/", api_docs.api_docs, name="api-docs"),
 ]
