@@ -133,7 +133,7 @@ class TestStaffAreTold:
         assert "name" in english.body
         assert english.url == reverse("organisation_verification", args=[holder.slug])
         chinese = Notification.objects.get(recipient=chinese_staff, kind="organisation.reverification_requested")
-        assert chinese.title == "Tsinghua University 需要重新验证"
+        assert chinese.title == "Tsinghua University 需要重新认证"
         assert english.data["changes"]["name"] == ["Zhongguancun Institute of Advanced Materials",
                                                    "Tsinghua University"]
 
@@ -163,7 +163,7 @@ class TestDecisionNotifications:
         assert english.title == "Qingshan Agritech is verified"
         assert english.url == reverse("organisation_verification", args=[org.slug])
         chinese = Notification.objects.get(recipient=colleague, kind="organisation.verification_decided")
-        assert chinese.title == "Qingshan Agritech 已通过验证"
+        assert chinese.title == "Qingshan Agritech 已通过认证"
         assert len(mail.outbox) == 2  # one decision email each; the notification is not emailed again
 
     def test_rejection_reason_is_in_the_notification(self, make_org, owner, staff, django_capture_on_commit_callbacks):

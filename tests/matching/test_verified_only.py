@@ -99,7 +99,7 @@ class TestUnverifiedSME:
         client.force_login(pending_user)
         client.cookies["django_language"] = "zh-hans"
         text = client.get(_need_url(suggestion), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-        assert "只有通过验证的机构才能申请许可。" in text
+        assert "只有通过认证的机构才能申请许可。" in text
 
 
 class TestVerifiedSME:
