@@ -256,18 +256,20 @@ def update_organisation(organisation: Organisation, *, actor: User, **fields) ->
             locked = _set_verification(locked, actor=actor, target_status=VerificationStatus.PENDING, note="",
                                        action_name="organisation.reverification_requested", notify=False,
                                        reverification_changes=changes)
-            transaction.on_commit(lambda: verification.notify_reverification(locked, changes))
+            verification.notify_reverification(locked, changes)  # staff and members, in the same transaction
     return locked
 
 
 def _set_verification(organisation, *, actor, target_status, note, action_name, notify=True,
-                      reverification_changes=None):
+                      reverification_changes=None, only_from=None):
     """``reverification_changes``: a verified organisation changed its identity (``update_organisation``) and goes
     back to pending; its listings stay public until staff decide. Any staff decision ends that state."""
     from marketplace import verification
 
     with transaction.atomic():
         locked = _lock(organisation)
+        if only_from is not None and locked.verification_status != only_from:  # e.g. verified → pending: by a change
+            raise IllegalTransition("verification", locked.verification_status, target_status)
         check_transition(VerificationStatus, locked.verification_status, target_status, "verification")
         before = {"status": locked.verification_status, "note": locked.verification_note}
         locked.verification_status = target_status
@@ -334,11 +336,9 @@ def reject_organisation(organisation: Organisation, *, actor: User, reason: str)
 def resubmit_organisation(organisation: Organisation, *, actor: User):
     """An owner asks again after a rejection."""
     require_member(actor, organisation, owner=True)
-    if organisation.verification_status != VerificationStatus.REJECTED:  # verified → pending only by a change
-        raise IllegalTransition("verification", organisation.verification_status, VerificationStatus.PENDING)
     return _set_verification(
         organisation, actor=actor, target_status=VerificationStatus.PENDING, note="",
-        action_name="organisation.resubmitted",
+        action_name="organisation.resubmitted", only_from=VerificationStatus.REJECTED,
     )
 
 
