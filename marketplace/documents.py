@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -33,6 +34,35 @@ EXTENSIONS = {".pdf": DocumentType.PDF, ".png": DocumentType.PNG, ".jpg": Docume
               ".jpeg": DocumentType.JPEG}
 HEAD_BYTES = 16
 MAX_NAME = 200
+
+
+class SizeLimitHandler(FileUploadHandler):
+    """First upload handler of the upload view: stops reading a file once it passes the limit (nothing more is
+    stored, the rest of the request is discarded), so a huge upload costs neither memory nor disk. The view then
+    finds ``request.upload_too_large`` set and says why."""
+
+    def __init__(self, request, limit: int):
+        super().__init__(request)
+        self.limit, self.received = limit, 0
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request.upload_too_large = self.file_name or True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler builds the file
+
+
+def too_large_message(name) -> str:
+    return _("“%(name)s” is larger than %(limit)s, the most a document may be.") % {
+        "name": name if isinstance(name, str) else "", "limit": _size_text(settings.VERIFICATION_DOCUMENT_MAX_BYTES)}
 
 
 def sniff(head: bytes) -> DocumentType | None:

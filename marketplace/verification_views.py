@@ -10,12 +10,14 @@ Access: members of the organisation and platform staff; everyone else gets 404 (
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from marketplace import documents
@@ -47,13 +49,26 @@ def organisation_verification(request, slug, *, form=None):
     }, status=400 if form is not None else 200)
 
 
+@csrf_exempt  # only so the size limit is in place before the body is read; _document_upload checks the token
+def document_upload(request, slug):
+    request.upload_handlers.insert(0, documents.SizeLimitHandler(request, settings.VERIFICATION_DOCUMENT_MAX_BYTES))
+    return _document_upload(request, slug)
+
+
+@csrf_protect
 @login_required
 @require_POST
-def document_upload(request, slug):
+def _document_upload(request, slug):
     organisation, membership = _organisation(request, slug)
     if not (membership and membership.is_owner):
         raise Http404
     form = VerificationDocumentForm(request.POST, request.FILES)
+    too_large = getattr(request, "upload_too_large", None)
+    if too_large:
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", documents.too_large_message(too_large))
+        return organisation_verification(request, slug, form=form)
     if not form.is_valid():
         return organisation_verification(request, slug, form=form)
     try:

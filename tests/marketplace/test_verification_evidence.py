@@ -93,9 +93,49 @@ class TestUpload:
         client.force_login(sme_owner)
         response = _upload(client, sme, "big.pdf", PDF + b"0" * 3000)
         assert response.status_code == 400
-        assert "a document may be at most 2 KiB" in response.content.decode()
+        assert "“big.pdf” is larger than 2 KiB, the most a document may be." in response.content.decode()
         assert VerificationDocument.objects.count() == 0
         assert _upload(client, sme, "small.pdf", PDF).status_code == 302
+
+    def test_a_huge_upload_is_not_stored_while_it_is_read(self, client, sme, sme_owner, settings):
+        """The upload handler stops at the limit: 50 MiB sent, nothing kept (no temporary file of that size)."""
+        settings.VERIFICATION_DOCUMENT_MAX_BYTES = 1024 ** 2
+        from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+        # Bytes written to the temporary file (a 50 MiB body is too big for the memory handler, which passes on).
+        stored = []
+        originals = {cls: cls.receive_data_chunk for cls in (TemporaryFileUploadHandler,)}
+
+        def spying(cls):
+            def spy(self, raw_data, start):
+                stored.append(len(raw_data))
+                return originals[cls](self, raw_data, start)
+            return spy
+
+        for cls in originals:
+            cls.receive_data_chunk = spying(cls)
+        try:
+            client.force_login(sme_owner)
+            response = _upload(client, sme, "huge.pdf", PDF + b"0" * (50 * 1024 ** 2))
+        finally:
+            for cls, original in originals.items():
+                cls.receive_data_chunk = original
+        assert response.status_code == 400 and "is larger than 1.0 MiB" in response.content.decode()
+        assert sum(stored) <= 1024 ** 2  # what passed the size handler: at most the limit
+        assert VerificationDocument.objects.count() == 0
+
+    def test_the_action_checks_the_size_too(self, sme, sme_owner, settings):
+        settings.VERIFICATION_DOCUMENT_MAX_BYTES = 2048
+        with pytest.raises(ActionError, match="a document may be at most 2 KiB"):
+            documents.add_document(sme, actor=sme_owner, upload=SimpleUploadedFile("big.pdf", PDF + b"0" * 3000))
+
+    def test_upload_still_needs_the_csrf_token(self, sme, sme_owner):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(sme_owner)
+        assert _upload(client, sme, "licence.pdf", PDF).status_code == 403
+        assert VerificationDocument.objects.count() == 0
 
     def test_number_of_documents_is_limited(self, sme, sme_owner, settings):
         settings.VERIFICATION_DOCUMENTS_PER_ORGANISATION = 2
