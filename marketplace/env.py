@@ -65,6 +65,23 @@ class Env:
             raise self.error(name, f"must be at least {minimum}, got {number}.")
         return number
 
+    def list(self, name: str, default: list[str]) -> list[str]:
+        value = self._raw(name)
+        if value is None:
+            return list(default)
+        items = [item.strip() for item in value.split(",")]
+        if any(not item for item in items):
+            raise self.error(name, f"expected a comma-separated list without empty items, got {value!r}.")
+        return items
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if value not in choices:
+            raise self.error(name, f"expected one of {', '.join(choices)}, got {value!r}.")
+        return value
+
     _SIZE_UNITS = {"": 1, "B": 1, "KIB": 1024, "MIB": 1024 ** 2, "GIB": 1024 ** 3, "KB": 1000, "MB": 1000 ** 2,
                    "GB": 1000 ** 3}
 
@@ -89,23 +106,6 @@ class Env:
         if maximum is not None and number > maximum:
             raise self.error(name, f"must be at most {maximum} bytes, got {number}.")
         return number
-
-    def list(self, name: str, default: list[str]) -> list[str]:
-        value = self._raw(name)
-        if value is None:
-            return list(default)
-        items = [item.strip() for item in value.split(",")]
-        if any(not item for item in items):
-            raise self.error(name, f"expected a comma-separated list without empty items, got {value!r}.")
-        return items
-
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self._raw(name)
-        if value is None:
-            return default
-        if value not in choices:
-            raise self.error(name, f"expected one of {', '.join(choices)}, got {value!r}.")
-        return value
 
     def path(self, name: str, default: Path) -> Path:
         value = self._raw(name)
