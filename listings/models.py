@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import Organisation, VerificationStatus
+from marketplace.models import Organisation, listings_public_q
 
 
 # --- vocabularies -----------------------------------------------------------------------
@@ -252,10 +252,9 @@ class OrganisationTerms(LicenceTerms):
 # --- listings ---------------------------------------------------------------------------
 class ListingQuerySet(models.QuerySet):
     def browsable(self):
-        """What the public may see: published listings of verified owners."""
-        return self.filter(
-            state=ListingState.PUBLISHED, owner__verification_status=VerificationStatus.VERIFIED
-        )
+        """What the public may see: published listings of verified owners (and of owners verified before that wait
+        for re-verification after changing their name, kind or registration code: shown marked as such)."""
+        return self.filter(listings_public_q("owner__"), state=ListingState.PUBLISHED)
 
     def of_member(self, user):
         if not user.is_authenticated:
@@ -320,7 +319,7 @@ class Listing(LicenceTerms):
 
     @property
     def is_browsable(self) -> bool:
-        return self.state == ListingState.PUBLISHED and self.owner.verification_status == VerificationStatus.VERIFIED
+        return self.state == ListingState.PUBLISHED and self.owner.listings_public
 
     @property
     def price_band(self) -> str:

@@ -76,11 +76,10 @@ def require_can_publish(user, organisation: Organisation) -> Membership:
 
 def require_can_sign(user, organisation: Organisation) -> Membership:
     """The guard of every signing action: a member of a verified organisation."""
+    from marketplace.verification import VerifiedOnly, require_verified
+
     membership = require_member(user, organisation)
-    if not organisation.can_sign_deals:
-        raise NotAllowed(
-            _("%(org)s is not verified yet: only verified organisations can sign deals.") % {"org": organisation.name}
-        )
+    require_verified(organisation, VerifiedOnly.SIGN)
     return membership
 
 
@@ -173,8 +172,12 @@ def create_organisation(
     website: str = "",
     description: str = "",
     registration_number: str = "",
+    credit_code: str = "",
 ) -> Organisation:
     """Create an organisation (pending verification); the actor, if any, becomes its owner."""
+    from marketplace.verification import clean_codes
+
+    credit_code, registration_number = clean_codes(credit_code, registration_number)
     name = name.strip()
     if not name:
         raise ActionError(_("An organisation needs a name."))
@@ -199,6 +202,7 @@ def create_organisation(
                 website=website,
                 description=description,
                 registration_number=registration_number,
+                credit_code=credit_code,
             )
             if actor is not None:
                 Membership.objects.create(user=actor, organisation=organisation, role=MemberRole.OWNER)
@@ -214,24 +218,58 @@ def create_organisation(
 
 
 def update_organisation(organisation: Organisation, *, actor: User, **fields) -> Organisation:
-    editable = {"name", "province", "website", "description", "registration_number"}
+    """An owner edits the details. A verified organisation whose name, kind or registration codes change goes
+    back to pending verification (its published listings stay public, marked "re-verification pending") and
+    staff are told (``marketplace.verification``)."""
+    from marketplace import verification
+
+    editable = {"name", "kind", "province", "website", "description", "registration_number", "credit_code"}
     unknown = set(fields) - editable
     if unknown:
         raise ValueError(f"not editable here: {', '.join(sorted(unknown))}")
+    if "name" in fields:
+        fields["name"] = (fields["name"] or "").strip()
+        if not fields["name"]:
+            raise ActionError(_("An organisation needs a name."))
+    if "kind" in fields and fields["kind"] not in OrganisationKind.values:
+        raise ActionError(
+            _("Unknown organisation kind “%(kind)s”; expected one of: %(kinds)s.")
+            % {"kind": fields["kind"], "kinds": ", ".join(OrganisationKind.values)}
+        )
     with transaction.atomic():
         require_member(actor, organisation, owner=True)
         locked = _lock(organisation)
+        if "credit_code" in fields or "registration_number" in fields:
+            fields["credit_code"], fields["registration_number"] = verification.clean_codes(
+                fields.get("credit_code", locked.credit_code),
+                fields.get("registration_number", locked.registration_number), exclude_pk=locked.pk)
+        fields = {key: value for key, value in fields.items() if getattr(locked, key) != value}
+        if not fields:
+            return locked
         before = {key: getattr(locked, key) for key in fields}
         for key, value in fields.items():
             setattr(locked, key, value)
         locked.save(update_fields=list(fields))
         audit.record("organisation.updated", actor=actor, target=locked, before=before, after=fields)
+        changes = {key: [before[key], fields[key]] for key in verification.IDENTITY_FIELDS if key in fields}
+        if changes and locked.verification_status == VerificationStatus.VERIFIED:
+            locked = _set_verification(locked, actor=actor, target_status=VerificationStatus.PENDING, note="",
+                                       action_name="organisation.reverification_requested", notify=False,
+                                       reverification_changes=changes)
+            verification.notify_reverification(locked, changes)  # staff and members, in the same transaction
     return locked
 
 
-def _set_verification(organisation, *, actor, target_status, note, action_name, notify=True):
+def _set_verification(organisation, *, actor, target_status, note, action_name, notify=True,
+                      reverification_changes=None, only_from=None):
+    """``reverification_changes``: a verified organisation changed its identity (``update_organisation``) and goes
+    back to pending; its listings stay public until staff decide. Any staff decision ends that state."""
+    from marketplace import verification
+
     with transaction.atomic():
         locked = _lock(organisation)
+        if only_from is not None and locked.verification_status != only_from:  # e.g. verified → pending: by a change
+            raise IllegalTransition("verification", locked.verification_status, target_status)
         check_transition(VerificationStatus, locked.verification_status, target_status, "verification")
         before = {"status": locked.verification_status, "note": locked.verification_note}
         locked.verification_status = target_status
@@ -240,9 +278,16 @@ def _set_verification(organisation, *, actor, target_status, note, action_name, 
             locked.verified_at, locked.verified_by = timezone.now(), actor
         else:
             locked.verified_at, locked.verified_by = None, None
-        locked.save(update_fields=["verification_status", "verification_note", "verified_at", "verified_by"])
-        audit.record(action_name, actor=actor, target=locked, before=before,
-                     after={"status": target_status, "note": note})
+        if reverification_changes:
+            locked.reverification_requested_at, locked.reverification_changes = timezone.now(), reverification_changes
+        else:
+            locked.reverification_requested_at, locked.reverification_changes = None, {}
+        locked.save(update_fields=["verification_status", "verification_note", "verified_at", "verified_by",
+                                   "reverification_requested_at", "reverification_changes"])
+        after = {"status": target_status, "note": note}
+        if reverification_changes:
+            after["changes"] = reverification_changes
+        audit.record(action_name, actor=actor, target=locked, before=before, after=after)
         member_ids = list(locked.memberships.values_list("user_id", flat=True))
         events.send_on_commit(
             [events.user_group(uid) for uid in member_ids],
@@ -254,6 +299,8 @@ def _set_verification(organisation, *, actor, target_status, note, action_name, 
             message=note,
         )
         if notify:
+            # In-app for every member, and the decision email (so the notification is not emailed twice).
+            verification.notify_decision(locked, target_status, note, emailed_separately=True)
             transaction.on_commit(lambda: mail.send_verification_decision(locked))
     return locked
 
@@ -291,7 +338,7 @@ def resubmit_organisation(organisation: Organisation, *, actor: User):
     require_member(actor, organisation, owner=True)
     return _set_verification(
         organisation, actor=actor, target_status=VerificationStatus.PENDING, note="",
-        action_name="organisation.resubmitted",
+        action_name="organisation.resubmitted", only_from=VerificationStatus.REJECTED,
     )
 
 

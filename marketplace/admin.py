@@ -64,9 +64,15 @@ class MembershipInline(admin.TabularInline):
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "kind", "is_demonstration", "verification_status", "province", "created_at"]
     list_filter = ["kind", "verification_status", "is_demonstration", "province"]
-    search_fields = ["name", "slug", "registration_number"]
-    readonly_fields = ["verification_status", "verification_note", "verified_at", "verified_by", "is_demonstration"]
+    search_fields = ["name", "slug", "credit_code", "registration_number"]
+    # Identity and verification change only through actions (a renamed verified organisation is re-verified).
+    readonly_fields = ["verification_status", "verification_note", "verified_at", "verified_by",
+                       "reverification_requested_at", "reverification_changes", "is_demonstration"]
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return ["name", "kind", "credit_code", "registration_number", *fields] if obj is not None else fields
 
 
 @admin.register(SMEProfile)

@@ -95,6 +95,31 @@ class Env:
             raise self.error(name, f"expected one of {', '.join(choices)}, got {value!r}.")
         return value
 
+    _SIZE_UNITS = {"": 1, "B": 1, "KIB": 1024, "MIB": 1024 ** 2, "GIB": 1024 ** 3, "KB": 1000, "MB": 1000 ** 2,
+                   "GB": 1000 ** 3}
+
+    def size(self, name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
+        """A size in bytes: ``10485760``, ``10 MiB``, ``512KiB``, ``10 MB`` (units B, KiB, MiB, GiB, KB, MB, GB,
+        case-insensitive). Anything else (``10M``, ``1.5 MiB``, ``-1``, ``ten``) stops start-up."""
+        import re
+
+        value = self._raw(name)
+        if value is None:
+            return default
+        match = re.fullmatch(r"(\d+)\s*([A-Za-z]*)", value)
+        unit = match.group(2).upper() if match else None
+        if match is None or unit not in self._SIZE_UNITS:
+            raise self.error(
+                name, f"expected a size in bytes such as 10485760 or '10 MiB' (units B, KiB, MiB, GiB, KB, MB, GB), "
+                      f"got {value!r}."
+            )
+        number = int(match.group(1)) * self._SIZE_UNITS[unit]
+        if number < minimum:
+            raise self.error(name, f"must be at least {minimum} bytes, got {number}.")
+        if maximum is not None and number > maximum:
+            raise self.error(name, f"must be at most {maximum} bytes, got {number}.")
+        return number
+
     def path(self, name: str, default: Path) -> Path:
         value = self._raw(name)
         return Path(value).expanduser() if value is not None else default

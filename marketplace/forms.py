@@ -65,7 +65,7 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "province", "website", "registration_number", "description"]
+        fields = ["name", "kind", "province", "website", "credit_code", "registration_number", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -74,8 +74,37 @@ class OrganisationEditForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "province", "website", "registration_number", "description"]
+        fields = ["name", "kind", "province", "website", "credit_code", "registration_number", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+def _clean_credit_code(form):
+    from marketplace import uscc
+
+    code = uscc.normalise(form.cleaned_data.get("credit_code", ""))
+    message = uscc.problem(code) if code else None
+    if message:
+        raise forms.ValidationError(message)
+    return code
+
+
+for _form in (OrganisationForm, OrganisationEditForm):
+    # Room for the spaces and dashes people copy from a licence; the code is normalised, then checked.
+    _form.base_fields["credit_code"] = forms.CharField(
+        label=Organisation._meta.get_field("credit_code").verbose_name, max_length=40, required=False,
+        help_text=Organisation._meta.get_field("credit_code").help_text,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "font-monospace"}),
+    )
+    _form.clean_credit_code = _clean_credit_code
+
+
+class VerificationDocumentForm(forms.Form):
+    file = forms.FileField(
+        label=_("Document"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}),
+        help_text=_("A PDF, PNG or JPEG file, e.g. the business licence or registration certificate."),
+    )
+    description = forms.CharField(label=_("What it is"), max_length=200, required=False)
 
 
 class InvitationForm(forms.Form):

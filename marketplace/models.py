@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import sme
+from marketplace.uscc import validate_uscc
 
 
 # --- Accounts ---------------------------------------------------------------------------
@@ -121,8 +122,9 @@ VerificationStatus.TRANSITIONS = {
     VerificationStatus.PENDING: (VerificationStatus.VERIFIED, VerificationStatus.REJECTED),
     # A rejected organisation may correct its details and ask again.
     VerificationStatus.REJECTED: (VerificationStatus.PENDING,),
-    # Staff may revoke a verification (with a reason), e.g. after a dispute.
-    VerificationStatus.VERIFIED: (VerificationStatus.REJECTED,),
+    # Staff may revoke a verification (with a reason), e.g. after a dispute; a verified organisation that changes
+    # its name, kind or registration codes goes back to pending (``marketplace.verification``).
+    VerificationStatus.VERIFIED: (VerificationStatus.REJECTED, VerificationStatus.PENDING),
 }
 
 
@@ -164,9 +166,20 @@ class Province(models.TextChoices):
     OUTSIDE_CHINA = "XX", _("Outside mainland China")
 
 
+def listings_public_q(prefix: str = "") -> models.Q:
+    """Organisations whose published listings are public: verified, or pending re-verification after a change."""
+    return models.Q(**{f"{prefix}verification_status": VerificationStatus.VERIFIED}) | models.Q(
+        **{f"{prefix}verification_status": VerificationStatus.PENDING,
+           f"{prefix}reverification_requested_at__isnull": False})
+
+
 class OrganisationQuerySet(models.QuerySet):
     def verified(self):
         return self.filter(verification_status=VerificationStatus.VERIFIED)
+
+    def listings_public(self):
+        """Verified, or verified before and waiting for re-verification (their listings stay public)."""
+        return self.filter(listings_public_q())
 
     def pending(self):
         return self.filter(verification_status=VerificationStatus.PENDING)
@@ -189,11 +202,19 @@ class Organisation(models.Model):
     province = models.CharField(_("province"), max_length=2, choices=Province.choices, blank=True)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
-    registration_number = models.CharField(
+    credit_code = models.CharField(
         _("unified social credit code"),
         max_length=18,
         blank=True,
-        help_text=_("The 18-character registration code, used by staff to verify the organisation."),
+        validators=[validate_uscc],
+        help_text=_("统一社会信用代码: the 18-character code on the business licence or registration certificate "
+                    "(GB 32100-2015). Staff check it to verify the organisation."),
+    )
+    registration_number = models.CharField(
+        _("other registration number"),
+        max_length=64,
+        blank=True,
+        help_text=_("Only for organisations without a unified social credit code, e.g. outside mainland China."),
     )
     verification_status = models.CharField(
         _("verification"), max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.PENDING
@@ -203,6 +224,11 @@ class Organisation(models.Model):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set when a verified organisation changed its name, kind or registration codes and went back to pending:
+    # its published listings stay public, marked "re-verification pending", until staff decide.
+    reverification_requested_at = models.DateTimeField(_("re-verification requested at"), null=True, blank=True)
+    # What changed, for the staff card: {"name": ["old", "new"], ...}.
+    reverification_changes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganisationQuerySet.as_manager()
@@ -211,6 +237,10 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["credit_code"], condition=~models.Q(credit_code=""),
+                                    name="unique_credit_code"),
+        ]
 
     def __str__(self):
         return self.name
@@ -221,6 +251,25 @@ class Organisation(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verification_status == VerificationStatus.VERIFIED
+
+    @property
+    def is_reverification_pending(self) -> bool:
+        """Verified before, changed its identity, waiting for staff: listings stay public, marked as such."""
+        return self.verification_status == VerificationStatus.PENDING and self.reverification_requested_at is not None
+
+    def reverification_changes_display(self) -> list[tuple[str, str, str]]:
+        """(field label, before, after) of what changed since the last verification, choices as labels."""
+        rows = []
+        for field, (old, new) in (self.reverification_changes or {}).items():
+            model_field = self._meta.get_field(field)
+            labels = dict(model_field.choices or ())
+            rows.append((str(model_field.verbose_name), str(labels.get(old, old)), str(labels.get(new, new))))
+        return rows
+
+    @property
+    def listings_public(self) -> bool:
+        """Its published listings are shown to the public (``Listing.objects.browsable``)."""
+        return self.is_verified or self.is_reverification_pending
 
     @property
     def is_patent_holder(self) -> bool:
@@ -329,6 +378,59 @@ class SMEProfile(models.Model):
     def is_eligible(self) -> bool:
         """Small and micro enterprises are eligible for donated licences and service coupons."""
         return self.size_class in sme.ELIGIBLE_SIZES
+
+
+# --- Verification documents -------------------------------------------------------------
+def verification_storage():
+    """Private storage (``STORAGES["verification"]``): never served as static media, only by the download view."""
+    from django.core.files.storage import storages
+
+    return storages["verification"]
+
+
+def verification_upload_to(document, filename: str) -> str:
+    import uuid
+
+    return f"{document.organisation_id}/{uuid.uuid4().hex}.{document.extension}"
+
+
+class DocumentType(models.TextChoices):
+    PDF = "application/pdf", "PDF"
+    PNG = "image/png", "PNG"
+    JPEG = "image/jpeg", "JPEG"
+
+
+DocumentType.EXTENSIONS = {DocumentType.PDF: "pdf", DocumentType.PNG: "png", DocumentType.JPEG: "jpg"}
+
+
+class VerificationDocument(models.Model):
+    """Evidence an organisation uploads for staff (business licence, registration certificate…).
+
+    Written only by ``marketplace.documents``; downloadable by the organisation's members and staff."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="verification_documents")
+    file = models.FileField(storage=verification_storage, upload_to=verification_upload_to, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=32, choices=DocumentType.choices)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    description = models.CharField(_("what it is"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("verification document")
+        verbose_name_plural = _("verification documents")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.original_name}"
+
+    @property
+    def extension(self) -> str:
+        return DocumentType.EXTENSIONS[DocumentType(self.content_type)]
+
+    def get_absolute_url(self):
+        return reverse("verification_document", args=[self.organisation.slug, self.pk])
 
 
 # --- Audit log --------------------------------------------------------------------------

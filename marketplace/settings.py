@@ -217,9 +217,19 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+    # Verification documents: private (no URL); only marketplace.views.verification_document serves them.
+    "verification": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(env.path("VERIFICATION_DOCUMENTS_DIR", VAR_DIR / "private" / "verification")),
+                    "base_url": None},
+    },
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
+# Largest verification document (PDF, PNG or JPEG) an organisation may upload: bytes, or e.g. "10 MiB".
+VERIFICATION_DOCUMENT_MAX_BYTES = env.size("VERIFICATION_DOCUMENT_MAX_BYTES", 10 * 1024 ** 2, minimum=1024,
+                                           maximum=100 * 1024 ** 2)
+VERIFICATION_DOCUMENTS_PER_ORGANISATION = env.int("VERIFICATION_DOCUMENTS_PER_ORGANISATION", 20, minimum=1)
 
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", not DEBUG)

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from listings import urls as listings_urls
-from marketplace import views
+from marketplace import verification_views, views
 from marketplace.forms import EmailAuthenticationForm
 
 accounts = [
@@ -32,6 +32,7 @@ organisations = [
     path("<slug:slug>/invitations/<int:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),
     path("<slug:slug>/members/<int:pk>/remove/", views.remove_member, name="remove_member"),
     path("<slug:slug>/members/<int:pk>/role/", views.change_role, name="change_role"),
+    *verification_views.urlpatterns,
 ]
 
 staff = [

@@ -365,7 +365,8 @@ def accept_invitation(request, token):
 @staff_required
 def verification_queue(request):
     status = request.GET.get("status", "pending")
-    organisations = Organisation.objects.filter(verification_status=status).prefetch_related("memberships__user")
+    organisations = (Organisation.objects.filter(verification_status=status).select_related("sme_profile")
+                     .prefetch_related("memberships__user", "verification_documents"))
     return render(
         request,
         "marketplace/verification_queue.html",

@@ -27,6 +27,7 @@ from listings import numbers
 from listings.models import Currency, LicenceKind
 from marketplace import audit, notifications
 from marketplace.actions import ActionError, NotAllowed, require_member
+from marketplace.verification import VerifiedOnly, require_verified
 from marketplace.models import Membership, Organisation, OrganisationKind, Province
 from marketplace.states import IllegalTransition, check_transition  # noqa: F401 - re-exported
 from matching.models import (
@@ -357,6 +358,7 @@ def request_licence(suggestion: Suggestion, *, actor, message: str) -> ContactRe
         locked = Suggestion.objects.select_for_update(of=("self",)).select_related(
             "need__organisation", "listing__owner").get(pk=suggestion.pk)
         require_member(actor, locked.need.organisation)
+        require_verified(locked.need.organisation, VerifiedOnly.REQUEST_LICENCE)
         if locked.status == SuggestionStatus.DISMISSED:
             raise ActionError(_("This suggestion was dismissed."))
         if not locked.need.active:

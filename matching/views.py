@@ -27,6 +27,7 @@ from listings.models import Listing, Patent
 from marketplace.actions import ActionError, membership_of
 from marketplace.models import Organisation, OrganisationKind
 from marketplace.states import IllegalTransition
+from marketplace.verification import VerifiedOnly, blocked_reason
 from matching import actions, scoring
 from matching.forms import ContactRequestForm, NeedForm, QuickMatchForm
 from matching.models import ContactRequest, Need, Suggestion, SuggestionStatus
@@ -162,6 +163,7 @@ def need_detail(request, slug, pk):
         "suggestions": suggestions,
         "saved_only": saved_only,
         "contact_form": ContactRequestForm(),
+        "licence_block": blocked_reason(organisation, VerifiedOnly.REQUEST_LICENCE),
     })
     actions.mark_viewed_many(suggestions, actor=request.user)
     return response
@@ -220,6 +222,7 @@ def suggestion_contact(request, slug, pk, sid):
         return redirect(_need_url(need))
     return render(request, "matching/contact_form.html", {
         "organisation": organisation, "need": need, "suggestion": suggestion, "form": form,
+        "licence_block": blocked_reason(organisation, VerifiedOnly.REQUEST_LICENCE),
     })
 
 

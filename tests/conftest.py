@@ -62,7 +62,10 @@ def _test_settings(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "verification": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                         "OPTIONS": {"location": str(tmp_path / "verification"), "base_url": None}},
     }
+    settings.MEDIA_ROOT = tmp_path / "media"
     settings.SECURE_SSL_REDIRECT = False
     settings.LANGUAGE_CODE = "en"
     # Rate-limit counters (sign-up, password reset, API throttles) live in the cache, which outlives a

@@ -79,7 +79,7 @@ def test_websocket_from_a_foreign_origin_is_refused(settings):
 def test_events_are_sent_only_after_commit(owner, institute, staff, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         actions.verify_organisation(institute, actor=staff)
-    assert len(callbacks) == 2  # the live event and the email wait for the commit
+    assert len(callbacks) == 3  # the live event, the in-app notification's event and the email wait for the commit
 
 
 def test_undeclared_or_misshapen_events_are_refused():

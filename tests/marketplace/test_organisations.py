@@ -85,7 +85,8 @@ def test_staff_can_see_any_organisation(client, staff, institute):
 def test_owner_edit_is_audited_with_before_and_after(client, owner, institute):
     client.force_login(owner)
     client.post(reverse("organisation_edit", args=[institute.slug]),
-                {"name": "Acme Research Institute", "province": "SH", "website": "", "registration_number": "",
+                {"name": "Acme Research Institute", "kind": "research_institute", "province": "SH", "website": "",
+                 "registration_number": "",
                  "description": "Batteries"})
     entry = AuditEntry.objects.get(action="organisation.updated")
     assert entry.before["name"] == "Acme Institute"

@@ -18,7 +18,7 @@ def test_new_organisation_is_pending_and_cannot_publish_or_sign(institute, owner
     assert not institute.can_publish
     with pytest.raises(actions.NotAllowed, match="not verified yet: only verified organisations can publish"):
         actions.require_can_publish(owner, institute)
-    with pytest.raises(actions.NotAllowed, match="only verified organisations can sign deals"):
+    with pytest.raises(actions.NotAllowed, match="Only verified organisations can sign deals"):
         actions.require_can_sign(owner, institute)
 
 

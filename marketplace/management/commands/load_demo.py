@@ -26,6 +26,20 @@ ORGANISATIONS = [
     ("huaxia-ip-services", "Huaxia Patent Services", OrganisationKind.IP_AGENCY, "BJ", True, False),
 ]
 
+# Registration codes of the (fictitious) demo organisations: unified social credit codes in the real format
+# (GB 32100-2015: authority and kind, the division code of the registering office, an organisation code with its
+# GB 11714 check, and a valid check character), checked by ``marketplace.uscc``. NASA, outside mainland China, has
+# none; it gives another registration number instead.
+CREDIT_CODES = {
+    "zgc-materials-institute": "121101084000031207",  # 事业单位, Beijing Haidian
+    "south-china-tech-university": "124401064551280355",  # 事业单位, Guangzhou Tianhe
+    "northern-power-group": "91210100117405191K",  # enterprise, Shenyang
+    "lingxi-battery": "91440300MA5D7Q1H23",  # enterprise, Shenzhen
+    "qingshan-agritech": "91330110MA2H3K8T5C",  # enterprise, Hangzhou Yuhang
+    "huaxia-ip-services": "91110108MA01C4N78K",  # enterprise, Beijing Haidian
+}
+OTHER_REGISTRATION_NUMBERS = {"nasa-technology-transfer": "DEMO-NASA-TTP"}
+
 # email, name, role label, organisation slug (None for platform staff)
 USERS = [
     ("staff@patentbridge.demo", "Platform Staff", "platform staff (verifies organisations, admin)", None),
@@ -55,7 +69,8 @@ class Command(BaseCommand):
             organisation = Organisation.objects.filter(slug=slug).first()
             if organisation is None:
                 organisation = actions.create_organisation(
-                    actor=None, name=name, kind=kind, slug=slug, province=province
+                    actor=None, name=name, kind=kind, slug=slug, province=province,
+                    credit_code=CREDIT_CODES.get(slug, ""), registration_number=OTHER_REGISTRATION_NUMBERS.get(slug, ""),
                 )
             if verified and organisation.verification_status == VerificationStatus.PENDING:
                 organisation = actions.verify_organisation(
