@@ -59,7 +59,7 @@ def test_the_page_says_when_no_listing_has_every_word(client, demo):
 def test_the_notice_is_in_chinese_for_chinese_readers(client, demo):
     client.cookies["django_language"] = "zh-hans"
     page = client.get(BROWSE, {"q": "battery cathode sulfur"}).content.decode()
-    assert "没有房源同时包含：battery、cathode、sulfur" in page
+    assert "没有挂牌同时包含：battery、cathode、sulfur" in page
     assert "No listing has all of" not in page
 
 
