@@ -46,8 +46,11 @@ common words of this catalogue at 100,000 listings. Per process and per index ve
 facet keys and sort keys (decoded once per Whoosh segment, so an update only decodes its new segment), the
 field lengths, and an LRU cache of *word → {docnum: BM25 impact}* read straight from the posting blocks
 (``WORD_CACHE_POSTINGS`` bounds it). A query is the AND of its words — each word may be in the title
-(boosted ×3) or the body, in either language — falling back to OR when nothing has every word; ``-word``
-excludes, ``OR`` switches to any-word matching, quotes and brackets only group (no phrase search).
+(boosted ×3) or the body, in either language. When nothing has every word, the documents having any of them
+match instead, *said so* (``SearchResults.partial`` and ``words``, shown by the browse page and the API) and
+ranked by how many of the words they have first (coordination), then by their summed impacts; ``-word``
+excludes, ``OR`` switches to any-word matching (ranked the same way), quotes and brackets only group (no phrase
+search). Patent numbers are not text: ``listings.number_search`` finds them for the browse page.
 IPC-looking tokens (``H01M``, ``H01M 10``, ``H01M 10/052``, ``h01m10/052``) become prefix matches on the
 codes (a main group ``H01M 10/00`` matches all of group 10). Facet counts are over the whole result set:
 one ``Counter`` pass per facet group. Sorted pages walk a precomputed order (dense results) or take the

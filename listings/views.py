@@ -4,6 +4,11 @@ Browse parses its GET parameters with ``listings.filters.ListingFilter`` into a 
 ``listings.search.search`` and fetches the page's rows in one query (plus one for the patents), in
 hit order. While the search index is unavailable it falls back to the same filters in the database
 (no text ranking, no counts).
+
+Patent numbers in the query (``listings.number_search``: ``US 8088512 B2``, ``8088512``, ``CN201810793986``)
+are looked up in the database, not the index: their browsable listings (the other filters applied) come first
+on page 1, then the text results of the remaining words; a query that is just a number with one listing opens
+that listing. When no listing has every word, the page says so (``SearchResults.partial``).
 """
 
 from __future__ import annotations
@@ -272,7 +277,7 @@ def browse(request):
         else:
             results = search.search(text_query)
         if not results.error and results.total and text_query.page > results.pages:  # past the end: the last page
-            text_query = query = replace(text_query, page=results.pages)
+            query, text_query = replace(query, page=results.pages), replace(text_query, page=results.pages)
             results = search.search(text_query)
     except search.SearchUnavailable:
         unavailable = True

@@ -135,3 +135,10 @@ def test_api_by_number_finds_the_same_patents(client, demo, spelling):
 def test_api_by_number_accepts_an_application_number_without_its_check_digit(client, demo):
     response = client.get("/api/v1/patents/by-number/CN201810793986/")
     assert response.status_code == 200 and response.json()["number"] == "CN 201810793986.0"
+
+
+def test_a_page_past_the_end_keeps_the_whole_query_in_the_form(client, demo):
+    response = client.get(BROWSE, {"q": "US8088512 battery", "page": 99})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="sort_q" value="US8088512 battery"' in html and 'value="US8088512 battery"' in html
