@@ -19,6 +19,7 @@ A number is looked for only in what the caller passes in (browse: browsable list
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet, Value
@@ -143,7 +144,7 @@ def _bare(token: str) -> NumberQuery | None:
 def split_query(text: str) -> SplitQuery:
     """The patent numbers in ``text`` (longest spelling first: ``US 8088512 B2`` before ``US 8088512``) and
     the words left over. Words, IPC codes (``H01M 10/052``) and short numbers (``2019``) stay words."""
-    tokens = (text or "").split()
+    tokens = unicodedata.normalize("NFKC", text or "").split()  # full-width ＵＳ８０８８５１２ from Chinese IMEs
     found = SplitQuery()
     rest: list[str] = []
     i = 0

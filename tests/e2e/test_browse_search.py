@@ -1,5 +1,6 @@
-"""Searching from the box on /listings/ in a browser (issue 9, item 2): typing a query and pressing Enter
-ranks by relevance, even though the page was sorted newest first; picking an order afterwards keeps it."""
+"""Searching from the box on /listings/ in a browser (issue 9, items 1 and 2): typing a query and pressing Enter
+ranks by relevance, even though the page was sorted newest first; picking an order afterwards keeps it; a
+patent number opens its listing."""
 
 import pytest
 
@@ -57,3 +58,9 @@ def test_typed_query_is_ranked_by_relevance(page, live_server, battery_listings,
     page.wait_for_load_state()
     assert page.locator("select#sort").input_value() == "relevance"
     assert result_ids(page)[0] == strong.pk
+
+    # a patent number typed into the box opens its listing
+    page.fill("input[name=q]", "CN 100000011 A")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/listings/{strong.pk}/")

@@ -42,6 +42,8 @@ def result_ids(response) -> list[int]:
     ("ZL201810793986.0", "CN", "201810793986.0"),
     ("201810793986.0", "", "201810793986.0"),
     ("EP0473-8766.7", "EP", "04738766.7"),
+    ("ＵＳ８０８８５１２", "US", "8088512"),  # full-width, as a Chinese input method types it
+    ("TW KG-0029B987-B1E1-4B71-AD0A-22BED858E9FC", "TW", "KG-0029B987-B1E1-4B71-AD0A-22BED858E9FC"),
 ])
 def test_a_query_that_is_a_number_is_recognised(text, office, number):
     from listings import number_search
