@@ -111,16 +111,20 @@ def _digit_count(text: str) -> int:
 
 
 def _with_office(tokens: list[str]) -> NumberQuery | None:
-    """``["US", "8088512", "B2"]``, ``["US8088512B2"]``, ``["CN", "201810793986.0"]`` → a number, or None."""
+    """``["US", "8088512", "B2"]``, ``["US8088512", "B2"]``, ``["US8088512B2"]``, ``["CN", "201810793986.0"]``
+    → a number, or None."""
     if not tokens or not any(ch.isdigit() for ch in "".join(tokens)):
         return None
     first = tokens[0]
-    if len(tokens) > 1:  # "US 8088512 B2": an office word, then the number
-        if not _OFFICE_WORD.fullmatch(first):
-            return None
+    if len(tokens) > 1 and _OFFICE_WORD.fullmatch(first):  # "US 8088512", "US 8088512 B2"
         if not (first.isupper() or first.upper() in LOWER_CASE_OFFICES):
             return None
-    if len(tokens) == 3 and not _KIND_WORD.fullmatch(tokens[2]):
+        if len(tokens) == 3 and not _KIND_WORD.fullmatch(tokens[2]):
+            return None
+    elif len(tokens) == 2:  # "US8088512 B2"
+        if not _KIND_WORD.fullmatch(tokens[1]):
+            return None
+    elif len(tokens) > 2:
         return None
     text = " ".join(tokens)
     compact = "".join(tokens)

@@ -33,6 +33,7 @@ def result_ids(response) -> list[int]:
 @pytest.mark.parametrize("text, office, number", [
     ("US 8088512 B2", "US", "8088512"),
     ("US8088512", "US", "8088512"),
+    ("US8088512 B2", "US", "8088512"),
     ("us8088512b2", "US", "8088512"),
     ("US 8,088,512 B2", "US", "8088512"),
     ("8088512", "", "8088512"),
