@@ -41,7 +41,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from listings import api_contract, api_docs
 from listings import ipc as ipc_scheme
-from listings import numbers, search
+from listings import number_search, numbers, search
 from listings.models import (
     Currency,
     FeeModel,
@@ -99,6 +99,21 @@ class Pagination(PageNumberPagination):
         for parameter in parameters:
             parameter["schema"] = {**parameter["schema"], **bounds.get(parameter["name"], {})}
         return parameters
+
+
+class ListingPagination(Pagination):
+    """Listing pages; a full-text search (``q``) also says whether every hit has every word."""
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["all_words_matched"] = {
+            "type": "boolean",
+            "description": "Only with `q`. False when no listing has every word (and IPC code) of `q`: the results "
+                           "then have some of them, those with the most first (ordered by relevance). True "
+                           "when every result has all of them.",
+            "example": True,
+        }
+        return paginated
 
 
 # --- filter fields ----------------------------------------------------------------------
@@ -462,7 +477,9 @@ def _page_number(request) -> int:
         summary=gettext_lazy("Browsable listings"),
         description=gettext_lazy("Published listings of verified owners, newest first. With `q`, the full-text index "
                                  "answers and the order is relevance (unless `ordering` is given); the other filters "
-                                 "work the same way with or without `q`."),
+                                 "work the same way with or without `q`. A query is the AND of its words; when no "
+                                 "listing has them all, the listings having most of them are returned and "
+                                 "`all_words_matched` is false."),
     ),
     retrieve=extend_schema(summary=gettext_lazy("One browsable listing"),
                            description=gettext_lazy("404 unless the listing is browsable.")),
@@ -472,7 +489,7 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ListingSerializer
     filter_backends = [FilterBackend]
     filterset_class = ListingFilter
-    pagination_class = Pagination
+    pagination_class = ListingPagination
     throttle_classes = THROTTLES
 
     def get_queryset(self):
@@ -517,6 +534,7 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
             "next": next_url,
             "previous": previous_url,
             "results": self.get_serializer(listings, many=True).data,
+            "all_words_matched": not results.partial,
         })
 
 
@@ -596,8 +614,10 @@ class PatentViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         summary=gettext_lazy("A patent on offer, by its number"),
         description=gettext_lazy("Any spelling of the number works: `CN112345678B`, `cn 112345678 b`, "
-                                 "`ZL201010110545.X`, `US 10,123,456 B2`. The kind code is ignored. 404 when no "
-                                 "browsable listing offers it."),
+                                 "`ZL201010110545.X`, `US 10,123,456 B2`. The kind code and leading zeros are "
+                                 "ignored, an application number may omit its check digit (`CN201810793986`), and "
+                                 "a number without its office (`8088512`) matches any office (the first by office "
+                                 "and number is returned). 404 when no browsable listing offers it."),
         parameters=[OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH,
                                      description=gettext_lazy("The patent number, in any usual spelling."))],
         filters=False,
@@ -606,19 +626,12 @@ class PatentViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], url_path=r"by-number/(?P<number>.+)", url_name="by-number",
             filter_backends=[], pagination_class=None)
     def by_number(self, request, number=None):
-        patents = self.get_queryset()
-        try:
-            parsed = numbers.normalise_number(number)
+        try:  # the same look-up as the browse page's search box (listings.number_search)
+            patent = number_search.patents_matching(self.get_queryset(), number).first()
         except ValueError as exc:
-            # Numbers outside the usual offices (e.g. the NASA demo portfolio): exact match of office+number.
-            compact = re.sub(r"\s", "", number or "").upper()
-            patent = patents.annotate(compact=Concat("office", Value(""), "number")).filter(compact=compact).first()
-            if patent is None:
-                raise NotFound(str(exc)) from None
-        else:
-            patent = patents.filter(office=parsed.office, number=parsed.number).first()
-            if patent is None:
-                raise NotFound(_("No patent %(number)s is on offer.") % {"number": str(parsed)})
+            raise NotFound(str(exc)) from None
+        if patent is None:
+            raise NotFound(_("No patent %(number)s is on offer.") % {"number": number_search.display(number)})
         return Response(self.get_serializer(patent).data)
 
 

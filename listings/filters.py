@@ -81,6 +81,10 @@ DB_ORDERING = {
 }
 
 
+def _words(text) -> str:
+    return " ".join((text or "").split())
+
+
 def facet_label(facet: str, value: str) -> str:
     """A human label for a facet value (``fee_model``/``free`` → “Free”; IPC codes → their title)."""
     if facet in IPC_FACETS:
@@ -157,6 +161,9 @@ class ListingFilter(django_filters.FilterSet):
     price_min = MoneyFilter(label=_("Minimum upfront price"), method="filter_price_min")
     price_max = MoneyFilter(label=_("Maximum upfront price"), method="filter_price_max")
     sort = django_filters.ChoiceFilter(label=_("Sort"), choices=SORT_CHOICES, method="filter_sort", empty_label=None)
+    # The query the order in ``sort`` was shown for (a hidden field of the search form): when the box now holds
+    # another query, ``sort`` is ignored, so a newly typed query is ranked by relevance.
+    sort_q = django_filters.CharFilter(label=_("Search"), method="filter_nothing", max_length=300, strip=True)
     page = PageFilter(label=_("Page"), method="filter_nothing", min_value=1, max_value=10_000)
 
     class Meta:
@@ -169,8 +176,16 @@ class ListingFilter(django_filters.FilterSet):
         return self.form.cleaned_data
 
     def sort_value(self) -> str:
+        """``sort`` when given for this query; otherwise relevance with a query, newest first without.
+
+        The search form carries the current order and, in ``sort_q``, the query it was shown for: typing a new
+        query resets the order to relevance, while picking an order after searching keeps it for that query.
+        A URL without ``sort_q`` (a shared link, the API's habits) keeps its ``sort``."""
         data = self.data_cleaned
-        return data.get("sort") or ("relevance" if data.get("q") else "newest")
+        sort = data.get("sort")
+        if sort and "sort_q" in self.data and _words(data.get("sort_q")) != _words(data.get("q")):
+            sort = None
+        return sort or ("relevance" if data.get("q") else "newest")
 
     def selected(self) -> dict[str, list[str]]:
         """Facet name → accepted values (the IPC node becomes its level's facet)."""

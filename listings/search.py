@@ -46,8 +46,11 @@ common words of this catalogue at 100,000 listings. Per process and per index ve
 facet keys and sort keys (decoded once per Whoosh segment, so an update only decodes its new segment), the
 field lengths, and an LRU cache of *word → {docnum: BM25 impact}* read straight from the posting blocks
 (``WORD_CACHE_POSTINGS`` bounds it). A query is the AND of its words — each word may be in the title
-(boosted ×3) or the body, in either language — falling back to OR when nothing has every word; ``-word``
-excludes, ``OR`` switches to any-word matching, quotes and brackets only group (no phrase search).
+(boosted ×3) or the body, in either language. When nothing has every word, the documents having any of them
+match instead, *said so* (``SearchResults.partial`` and ``words``, shown by the browse page and the API) and
+ranked by how many of the words they have first (coordination), then by their summed impacts; ``-word``
+excludes, ``OR`` switches to any-word matching (ranked the same way), quotes and brackets only group (no phrase
+search). Patent numbers are not text: ``listings.number_search`` finds them for the browse page.
 IPC-looking tokens (``H01M``, ``H01M 10``, ``H01M 10/052``, ``h01m10/052``) become prefix matches on the
 codes (a main group ``H01M 10/00`` matches all of group 10). Facet counts are over the whole result set:
 one ``Counter`` pass per facet group. Sorted pages walk a precomputed order (dense results) or take the
@@ -149,6 +152,10 @@ class SearchResults:
     error: str = ""  # a friendly, translated message when the query could not be understood
     page: int = 1
     per_page: int = 20
+    # No listing has every word (and IPC code) of the query: the hits have some of them, those with the most
+    # first. ``words`` are the query's words as typed (one per word matched), for telling the user.
+    partial: bool = False
+    words: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -1253,6 +1260,7 @@ class _Parsed:
     excluded: list[str]  # analysed words that must not match
     any_word: bool = False  # "OR" in the query
     highlight_terms: set = field(default_factory=set)
+    surface: dict = field(default_factory=dict)  # analysed word or IPC prefix -> as typed, for messages
 
     @property
     def empty(self) -> bool:
@@ -1303,6 +1311,7 @@ def _parse(text: str) -> _Parsed:
         prefix = _ipc_prefix(match)
         if prefix not in parsed.ipc:
             parsed.ipc.append(prefix)
+            parsed.surface[prefix] = " ".join(match.group(0).upper().split())
     text = _IPC_IN_TEXT.sub(" ", text)
     seen = set()
     for raw in _RAW_TOKEN.findall(text):
@@ -1318,6 +1327,7 @@ def _parse(text: str) -> _Parsed:
             (parsed.excluded if negative else parsed.words).append(word)
             if not negative:
                 parsed.highlight_terms.add(word)
+                parsed.surface.setdefault(word, word if has_han(word) or has_han(raw) else raw.strip("-+!&|*?~^:.,;"))
     budget = MAX_TERMS
     parsed.ipc = parsed.ipc[:budget]
     budget -= len(parsed.ipc)
@@ -1382,7 +1392,7 @@ def _search(query: SearchQuery, page: int, per_page: int) -> SearchResults:
             error=_("Your search has no words we can look for. Try other words, a patent title or an IPC "
                     "code such as H01M."),
         )
-    docs, scores = _match(state, parsed)
+    docs, scores, coordination, partial = _match(state, parsed)
     docs = _apply_filters(state, query, docs)
     total = len(docs)
     facets = state.count_facets(docs) if query.facets else {}
@@ -1392,7 +1402,7 @@ def _search(query: SearchQuery, page: int, per_page: int) -> SearchResults:
         sort = query.sort if query.sort in SORTS else "relevance"
         if sort == "relevance" and scores is None:
             sort = "newest"
-        top = _top(state, docs, scores, sort, need)[(page - 1) * per_page:need]
+        top = _top(state, docs, scores, sort, need, coordination)[(page - 1) * per_page:need]
         for docnum, score in top:
             hit = Hit(listing_id=state.listing_id(docnum), score=round(score, 4))
             if query.highlight:
@@ -1400,29 +1410,49 @@ def _search(query: SearchQuery, page: int, per_page: int) -> SearchResults:
                 hit.title_html = highlight(stored.get("t", ""), parsed.highlight_terms)
                 hit.snippet_html = highlight(stored.get("s", ""), parsed.highlight_terms, SNIPPET_CHARS)
             hits.append(hit)
-    return SearchResults(total=total, hits=hits, facets=facets, page=page, per_page=per_page)
+    words = [parsed.surface.get(w, w) for w in parsed.words] + [parsed.surface.get(p, p) for p in parsed.ipc]
+    return SearchResults(total=total, hits=hits, facets=facets, page=page, per_page=per_page,
+                         partial=partial and total > 0, words=words)
 
 
 def _match(state: _State, parsed: _Parsed):
-    """(matching docnums, list of impact dicts or None when nothing is scored)."""
+    """(matching docnums, list of impact dicts or None when nothing is scored, coordination, partial).
+
+    A query is the AND of its words and IPC codes. When no document has them all (``partial``), the documents
+    having any of them match instead, and ``coordination`` (docnum → how many of the query's words and codes
+    it has) ranks those with more of them first; also for "OR" queries. None when every match has all."""
+    coordination, partial = None, False
     if not parsed.words and not parsed.ipc:
         docs = state.live
         scores = None
     else:
-        words = _split_unknown_chinese(state, parsed.words)
-        dicts = [state.word(w) for w in words] + [state.ipc_prefix(p) for p in parsed.ipc]
+        # one group per query word (a Chinese word the index does not know: its known sub-words) or IPC code
+        groups = [[state.word(w) for w in _split_unknown_chinese(state, [word])] for word in parsed.words]
+        groups += [[state.ipc_prefix(p)] for p in parsed.ipc]
+        dicts = [d for group in groups for d in group]
         if parsed.any_word:
             docs = _union(dicts)
         else:
             docs = _intersection(dicts)
-            if not docs and len(dicts) > 1:
-                docs = _union(dicts)  # nothing has every word: show what has some of them
+            if not docs and len(groups) > 1:
+                docs, partial = _union(dicts), True  # nothing has every word: those with most of them, said so
+        if len(groups) > 1 and (partial or parsed.any_word):
+            coordination = _coordination(groups)
         scores = dicts
     if parsed.excluded:
         docs = set(docs)
         for word in parsed.excluded:
             docs.difference_update(state.word(word))
-    return docs, scores
+    return docs, scores, coordination, partial
+
+
+def _coordination(groups) -> Counter:
+    """docnum → the number of groups (query words) it has; a group of several sub-words counts when the
+    document has all of them."""
+    counts: Counter = Counter()
+    for group in groups:
+        counts.update(group[0].keys() if len(group) == 1 else _intersection(group))
+    return counts
 
 
 def _intersection(dicts):
@@ -1481,7 +1511,9 @@ def _price_bound(value):
         return None
 
 
-def _top(state: _State, docs, scores, sort: str, need: int) -> list[tuple[int, float]]:
+def _top(state: _State, docs, scores, sort: str, need: int, coordination=None) -> list[tuple[int, float]]:
+    """The first ``need`` documents in ``sort`` order, with their summed impacts. By relevance, documents
+    having more of the query's words (``coordination``, when given) come first, then by summed impacts."""
     if not docs:
         return []
     if sort == "relevance":
@@ -1491,6 +1523,12 @@ def _top(state: _State, docs, scores, sort: str, need: int) -> list[tuple[int, f
             column = map(impacts.get, doc_list, repeat(0.0))
             total = list(column) if total is None else list(map(add, total, column))
         pub = state.pub
+        if coordination:
+            words = list(map(coordination.__getitem__, doc_list))
+            best = heapq.nlargest(need, range(len(doc_list)), key=lambda i: (words[i], total[i]))
+            ranked = sorted(((words[i], total[i], doc_list[i]) for i in best),
+                            key=lambda wsd: (-wsd[0], -wsd[1], -pub[wsd[2]], wsd[2]))
+            return [(d, s) for _w, s, d in ranked]
         best = heapq.nlargest(need, range(len(doc_list)), key=total.__getitem__)
         ranked = sorted(((total[i], doc_list[i]) for i in best), key=lambda sd: (-sd[0], -pub[sd[1]], sd[1]))
         return [(d, s) for s, d in ranked]

@@ -4,6 +4,11 @@ Browse parses its GET parameters with ``listings.filters.ListingFilter`` into a 
 ``listings.search.search`` and fetches the page's rows in one query (plus one for the patents), in
 hit order. While the search index is unavailable it falls back to the same filters in the database
 (no text ranking, no counts).
+
+Patent numbers in the query (``listings.number_search``: ``US 8088512 B2``, ``8088512``, ``CN201810793986``)
+are looked up in the database, not the index: their browsable listings (the other filters applied) come first
+on page 1, then the text results of the remaining words; a query that is just a number with one listing opens
+that listing. When no listing has every word, the page says so (``SearchResults.partial``).
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ from dataclasses import dataclass, replace
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from listings import actions, ipc, search, visits
+from listings import actions, ipc, number_search, search, visits
 from listings.filters import (
     CHOICE_FACETS,
     FACET_CHOICES,
@@ -45,6 +51,7 @@ class Row:
     title_html: SafeString
     snippet_html: SafeString
     score: float = 0.0
+    number_match: str = ""  # the patent number the query named (a number hit, shown before the text results)
 
 
 @dataclass
@@ -109,6 +116,38 @@ def _rows(hits: list[search.Hit]) -> list[Row]:
                         else escape((listing.description or "")[:300]))
         rows.append(Row(listing=listing, title_html=title_html, snippet_html=snippet_html, score=hit.score))
     return rows
+
+
+def _number_hits(params: QueryDict, found: list[number_search.NumberQuery]) -> tuple[list[int], list[str]]:
+    """Browsable listings holding the patents the query names, the other filters applied (not the text);
+    and the numbers no browsable listing offers."""
+    data = params.copy()
+    for key in ("q", "page", "sort", "sort_q"):
+        data.pop(key, None)
+    listings = ListingFilter(data, queryset=Listing.objects.browsable()).qs
+    ids, missing = [], []
+    for number, hits in number_search.find_listings(listings, found):
+        ids.extend(pk for pk in hits if pk not in ids)
+        if not hits:
+            missing.append(str(number))
+    return ids, missing
+
+
+def _number_rows(ids: list[int], found: list[number_search.NumberQuery]) -> list[Row]:
+    rows = _rows([search.Hit(listing_id=pk, score=0.0) for pk in ids])
+    for row in rows:
+        for patent in row.listing.patents.all():
+            if any(number.names(patent) for number in found):
+                row.number_match = patent.display_number
+                break
+    return rows
+
+
+def _partial_notice(results: search.SearchResults | None) -> str:
+    if results is None or results.error or not results.partial:
+        return ""
+    words = pgettext("separator of a list of words", ", ").join(results.words)
+    return _("No listing has all of: %(words)s. Showing listings with most of them.") % {"words": words}
 
 
 def _facet_groups(filterset: ListingFilter, query: search.SearchQuery, results: search.SearchResults):
@@ -189,7 +228,7 @@ def _active_filters(filterset: ListingFilter, params: QueryDict) -> list[tuple[s
     data = filterset.data_cleaned
     chips = []
     if data.get("q"):
-        chips.append((f"“{data['q']}”", _query_string(params, q=None)))
+        chips.append((f"“{data['q']}”", _query_string(params, q=None, sort_q=None)))
     if data.get("ipc"):
         chips.append((facet_label("ipc_subclass", data["ipc"]), _query_string(params, ipc=None)))
     for facet in CHOICE_FACETS:
@@ -224,16 +263,25 @@ def browse(request):
     params = request.GET
     filterset = ListingFilter(params, queryset=Listing.objects.browsable())
     query = filterset.search_query(per_page=PER_PAGE)
+    # Patent numbers in the query (listings.number_search): their listings first, the other words as text.
+    split = number_search.split_query(query.text)
+    number_ids, missing_numbers = _number_hits(params, split.numbers) if split.numbers else ([], [])
+    if split.only_numbers and len(number_ids) == 1 and query.page == 1:
+        return redirect(Listing.objects.get(pk=number_ids[0]))  # just a number, one listing: open it
+    text_query = replace(query, text=split.rest) if split.numbers else query
     unavailable = False
     results = None
     try:
-        results = search.search(query)
-        if not results.error and results.total and query.page > results.pages:  # past the end: the last page
-            query = replace(query, page=results.pages)
-            results = search.search(query)
+        if split.only_numbers:  # nothing left to search as text
+            results = search.SearchResults(total=0, hits=[], page=1, per_page=PER_PAGE)
+        else:
+            results = search.search(text_query)
+        if not results.error and results.total and text_query.page > results.pages:  # past the end: the last page
+            query, text_query = replace(query, page=results.pages), replace(text_query, page=results.pages)
+            results = search.search(text_query)
     except search.SearchUnavailable:
         unavailable = True
-    if results is not None and results.error and not query.text.strip():
+    if results is not None and results.error and not text_query.text.strip() and not split.numbers:
         # Without text nothing can be misunderstood: the index itself is missing or failing (e.g. being
         # built). Browsing still works from the database.
         unavailable, results = True, None
@@ -253,6 +301,8 @@ def browse(request):
         "pages": 1,
         "facet_groups": [],
         "ipc_browser": _ipc_browser(params, filterset.data_cleaned.get("ipc") or "", results),
+        "missing_numbers": missing_numbers,
+        "partial_notice": _partial_notice(results),
     }
     if results is not None:
         context.update({
@@ -261,7 +311,8 @@ def browse(request):
             "total": 0 if results.error else results.total,
             "page": results.page,
             "pages": results.pages,
-            "facet_groups": [] if results.error else _facet_groups(filterset, query, results),
+            "facet_groups": [] if results.error or split.only_numbers else _facet_groups(filterset, text_query,
+                                                                                        results),
         })
     else:  # fallback: the same filters in the database, newest first, no counts
         paginator = Paginator(
@@ -278,6 +329,12 @@ def browse(request):
             "page": page.number,
             "pages": paginator.num_pages,
         })
+    if number_ids:  # the listings the query's numbers name come first (on the first page), then the text results
+        on_page = {row.listing.pk for row in context["rows"]}
+        context["total"] += len([pk for pk in number_ids if pk not in on_page])
+        if context["page"] == 1:
+            context["rows"] = _number_rows(number_ids, split.numbers) + [
+                row for row in context["rows"] if row.listing.pk not in number_ids]
     context["page_links"] = [
         (number, _query_string(params, page=number) if number else "") for number in
         _page_numbers(context["page"], context["pages"])
