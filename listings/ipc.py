@@ -62,21 +62,16 @@ class Entry:
     main_group_title: str = ""
 
 
-@dataclass(frozen=True)
-class LocalTitle:
-    """A title in the language it is written in: ``lang`` is ``"en"`` (WIPO's English) or ``"zh-Hans"``.
-    ``str()`` gives the text, so templates that do not care can print it as it is."""
-    text: str
-    lang: str = "en"
+class LocalTitle(str):
+    """A title that knows the language it is written in: ``lang`` is ``"en"`` (WIPO's English) or
+    ``"zh-Hans"``. It is a ``str``, so code and templates that do not care use it as plain text."""
 
-    def __str__(self) -> str:
-        return self.text
+    lang: str
 
-    def __len__(self) -> int:
-        return len(self.text)
-
-    def __bool__(self) -> bool:
-        return bool(self.text)
+    def __new__(cls, text: str, lang: str = "en"):
+        title = super().__new__(cls, text)
+        title.lang = lang
+        return title
 
 
 class _Scheme:

@@ -18,3 +18,11 @@ def bootstrap(bound_field):
         css += " is-invalid"
     existing = widget.attrs.get("class", "")
     return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.filter
+def activity_label(code):
+    """An audit code (``need.suggestions_added``) as words in the reader's language."""
+    from marketplace import activity
+
+    return activity.label(str(code or ""))
