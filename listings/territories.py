@@ -67,5 +67,5 @@ def display(text: str) -> str:
     if len(parts) < 2 or not all(pairs):
         return text
     shown = [_in_language(pair) for pair in pairs]
-    separator = pgettext("list separator", ", ")
+    separator = pgettext("enumeration separator", ", ")
     return _("%(items)s and %(last)s") % {"items": separator.join(shown[:-1]), "last": shown[-1]}
