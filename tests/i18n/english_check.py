@@ -30,7 +30,7 @@ SPACES = re.compile(r"\s+")
 SAME_IN_EVERY_LANGUAGE = {
     "patentbridge", "ipc", "wipo", "cpc", "csv", "xlsx", "xls", "pdf", "png", "jpeg", "jpg", "json", "api",
     "openapi", "utf", "gbk", "gb", "cnipa", "uspto", "epo", "nasa", "django", "admin", "email", "www", "http",
-    "https", "usd", "eur", "cny", "rmb", "ict", "epc", "wo", "zl", "iso", "excel", "jsonl",
+    "https", "usd", "eur", "cny", "rmb", "ict", "epc", "wo", "zl", "iso", "excel", "jsonl", "ctrl", "mac",
 }
 # Phrases that are names in every language (formats), taken out before looking for English words.
 SAME_PHRASES = ("JSON Lines", "YYYY-MM-DD")
@@ -48,7 +48,8 @@ NOT_USER_DATA = {
 }
 # JSON values holding user words: the parameters of a suggestion's reasons (key terms from the texts).
 JSON_USER_DATA = {("matching", "suggestion"): "reason_codes"}
-MIN_EXCERPT = 20  # a text node this long that is part of a stored value is user data (search snippets)
+MIN_EXCERPT = 20
+PIECES = re.compile(r"\s*(?:\u2026|\s\u2014\s|\s·\s)\s*")  # a text node this long that is part of a stored value is user data (search snippets)
 
 
 @dataclass
@@ -201,13 +202,15 @@ def english_ui_text(html: str, user_data: UserData, *, where: str = "", typed: t
     parser.close()
     chunks = [(SPACES.sub(" ", text).strip(), path) for text, path in parser.chunks]
     page_values = user_data.on_page("\n".join(text for text, _ in chunks))
+    typed = {*typed, *(word for text in typed for word in text.split())}
     page_values = sorted({*page_values, *typed}, key=len, reverse=True)
     findings = []
     for text, path in chunks:
         if not ENGLISH_WORD.search(text) or text in user_data.values:
             continue
-        # An excerpt ("description … abstract…") is made of cut pieces of stored values.
-        pieces = [piece for piece in re.split(r"\s*\u2026\s*", text)
+        # An excerpt ("description … abstract…") or a choice ("US 6359587 — title cut short") is made of
+        # (cut) pieces of stored values.
+        pieces = [piece for piece in PIECES.split(text)
                   if piece not in user_data.values and not user_data.is_excerpt(piece)]
         words = []
         for piece in pieces:

@@ -51,14 +51,17 @@ def _pages(user, draft) -> list[tuple[str, str]]:
         ("US listing", us_listing.get_absolute_url()),
         ("notifications", reverse("notifications")),
         ("profile", reverse("profile")),
+        ("quick match", reverse("quick_match") + "?q=" + QUERY.replace(" ", "+")),
     ]
     membership = Membership.objects.filter(user=user).select_related("organisation").first()
     if membership is None:  # platform staff
         return pages + [("verification", reverse("verification_queue")), ("staff funnel", reverse("staff_funnel"))]
     org = membership.organisation
-    pages.append(("organisation", org.get_absolute_url()))
+    pages += [("organisation", org.get_absolute_url()),
+              ("organisation form", reverse("organisation_edit", args=[org.slug]))]
     if org.kind == OrganisationKind.SME:
-        pages.append(("needs", reverse("need_list", args=[org.slug])))
+        pages += [("needs", reverse("need_list", args=[org.slug])), ("new need", reverse("need_create", args=[org.slug])),
+                  ("size data", reverse("sme_profile_edit", args=[org.slug]))]
         pages += [(f"need {need.pk}", reverse("need_detail", args=[org.slug, need.pk]))
                   for need in Need.objects.filter(organisation=org)]
     else:
@@ -66,7 +69,8 @@ def _pages(user, draft) -> list[tuple[str, str]]:
                   ("import", reverse("import_new", args=[org.slug])),
                   ("requests", reverse("owner_requests", args=[org.slug])),
                   ("funnel", reverse("owner_funnel", args=[org.slug])),
-                  ("default terms", reverse("owner_default_terms", args=[org.slug]))]
+                  ("default terms", reverse("owner_default_terms", args=[org.slug])),
+                  ("new listing", reverse("owner_listing_create", args=[org.slug]))]
         pages += [(f"request {c.pk}", reverse("owner_request_detail", args=[org.slug, c.pk]))
                   for c in ContactRequest.objects.filter(listing__owner=org)]
     return pages
