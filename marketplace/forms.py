@@ -1,7 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import sme
@@ -10,6 +11,17 @@ from marketplace.models import MemberRole, NotificationPreference, Organisation,
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class RecipientLanguagePasswordResetForm(PasswordResetForm):
+    """The reset email speaks the account holder's language, not that of whoever typed the address."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        user = context.get("user")
+        with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
+                              html_email_template_name)
 
 
 class SignUpForm(forms.Form):
