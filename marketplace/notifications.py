@@ -18,8 +18,8 @@ Language: a kind whose texts can be rebuilt from ``data`` registers a renderer (
 the sending app's ``AppConfig.ready``); its notifications are then shown in the *reader's* language at display
 time (``localise``: the notification centre in the page's language, emails and digests in the recipient's),
 and ``build`` stores them rendered in the recipient's language (never the sender's). Kinds without a
-renderer keep the title and text their caller wrote (wrap the call in ``translation.override(user.language)``). An email of
-kind ``a.b`` uses ``templates/email/a_b.txt`` and ``a_b_subject.txt`` when they exist (context:
+renderer keep the title and text their caller wrote (wrap the call in ``translation.override(user.language)``).
+An email of kind ``a.b`` uses ``templates/email/a_b.txt`` and ``a_b_subject.txt`` when they exist (context:
 ``notification``, ``user``, ``link``, ``data`` and ``data``'s keys), else a plain title + text + link.
 
 Emailing is at-most-once: a notification is claimed (``emailed_at`` set, in a short transaction of its own)
@@ -185,11 +185,10 @@ def _template_base(kind: str) -> str:
 
 def _render_one(notification: Notification, user) -> tuple[str, str]:
     link = settings.SITE_URL + open_url(notification)
-    context = {**(notification.data or {}), "data": notification.data or {}, "notification": notification,
-               "user": user, "link": link, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     with translation.override(user.language):
-        localise(notification)
-        context = {**context, **(notification.data or {}), "data": notification.data or {}}
+        localise(notification)  # the recipient's language of today, whatever it was when it was stored
+        context = {**(notification.data or {}), "data": notification.data or {}, "notification": notification,
+                   "user": user, "link": link, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
         base = _template_base(notification.kind)
         try:
             subject = render_to_string(f"{base}_subject.txt", context)

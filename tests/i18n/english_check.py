@@ -48,8 +48,8 @@ NOT_USER_DATA = {
 }
 # JSON values holding user words: the parameters of a suggestion's reasons (key terms from the texts).
 JSON_USER_DATA = {("matching", "suggestion"): "reason_codes"}
-MIN_EXCERPT = 20
-PIECES = re.compile(r"\s*(?:\u2026|\s\u2014\s|\s·\s)\s*")  # a text node this long that is part of a stored value is user data (search snippets)
+MIN_EXCERPT = 20  # a piece of text this long that is part of a stored value is user data (search snippets)
+PIECES = re.compile(r"\s*(?:\u2026|\s\u2014\s|\s·\s)\s*")  # "…", " — ", " · " join pieces of values
 
 
 @dataclass

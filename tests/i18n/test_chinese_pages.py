@@ -60,7 +60,8 @@ def _pages(user, draft) -> list[tuple[str, str]]:
     pages += [("organisation", org.get_absolute_url()),
               ("organisation form", reverse("organisation_edit", args=[org.slug]))]
     if org.kind == OrganisationKind.SME:
-        pages += [("needs", reverse("need_list", args=[org.slug])), ("new need", reverse("need_create", args=[org.slug])),
+        pages += [("needs", reverse("need_list", args=[org.slug])),
+                  ("new need", reverse("need_create", args=[org.slug])),
                   ("size data", reverse("sme_profile_edit", args=[org.slug]))]
         pages += [(f"need {need.pk}", reverse("need_detail", args=[org.slug, need.pk]))
                   for need in Need.objects.filter(organisation=org)]
