@@ -85,11 +85,12 @@ def _words(text) -> str:
     return " ".join((text or "").split())
 
 
-def facet_label(facet: str, value: str) -> str:
-    """A human label for a facet value (``fee_model``/``free`` → “Free”; IPC codes → their title)."""
+def facet_label(facet: str, value: str):
+    """A human label for a facet value (``fee_model``/``free`` → “Free”; IPC codes → their title, an
+    ``ipc.LocalTitle`` that knows its language: print it with ``listing_tags.ipc_text``)."""
     if facet in IPC_FACETS:
-        title = ipc.short_title(value)
-        return f"{value} · {title}" if title else value
+        title = ipc.local_title(value)
+        return ipc.LocalTitle(f"{value} · {title}", title.lang) if title else value
     label = _LABELS.get(facet, {}).get(value)
     return str(label) if label is not None else value
 

@@ -11,6 +11,11 @@ form (``listings.numbers``): section ``H``, class ``H01``, subclass ``H01M``, ma
     parent("H01M 10/00")     -> "H01M"
     children("H01")          -> ["H01B", "H01C", ...]   (next browsing level; subgroups are not browsed)
     path("H01M 10/00")       -> ["H", "H01", "H01M", "H01M 10/00"]
+    local_title("H01")       -> LocalTitle("基本电气元件", "zh-Hans") under zh-hans, else the English short title
+
+Chinese titles exist for the 8 sections and every class (``listings/data/ipc_titles_zh.csv``); subclasses
+and finer levels keep WIPO's English title, and ``local_title`` says so (``lang="en"``) so that pages can
+mark them (``listing_tags.ipc_text``).
 """
 
 from __future__ import annotations
@@ -23,9 +28,13 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils import translation
+
 from listings import numbers
 
 SCHEME_FILE = Path(__file__).resolve().parent / "data" / "ipc_scheme.csv.gz"
+ZH_TITLES_FILE = Path(__file__).resolve().parent / "data" / "ipc_titles_zh.csv"
+ZH = "zh-Hans"  # the BCP 47 tag pages put in lang=""
 
 SECTION, CLASS, SUBCLASS, MAIN_GROUP, SUBGROUP = "section", "class", "subclass", "main_group", "subgroup"
 # The levels a browser walks down, with the search facet that counts each of them.
@@ -53,10 +62,23 @@ class Entry:
     main_group_title: str = ""
 
 
+class LocalTitle(str):
+    """A title that knows the language it is written in: ``lang`` is ``"en"`` (WIPO's English) or
+    ``"zh-Hans"``. It is a ``str``, so code and templates that do not care use it as plain text."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str = "en"):
+        title = super().__new__(cls, text)
+        title.lang = lang
+        return title
+
+
 class _Scheme:
     def __init__(self):
         self.entries: dict[str, Entry] = {}
         self.children: dict[str, list[str]] = {}
+        self.zh: dict[str, str] = {}
 
 
 _scheme: _Scheme | None = None
@@ -83,8 +105,32 @@ def _load() -> _Scheme:
                     scheme.children.setdefault("", []).append(code)
         for codes in scheme.children.values():
             codes.sort(key=sort_key)
+        scheme.zh = _load_zh()
         _scheme = scheme
     return _scheme
+
+
+def _load_zh() -> dict[str, str]:
+    """``code -> Chinese title`` from ``ipc_titles_zh.csv`` (``#`` lines are its header comment)."""
+    with open(ZH_TITLES_FILE, encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
+        return {row["code"].strip(): row["title_zh"].strip() for row in rows if row["title_zh"].strip()}
+
+
+def zh_title(code: str) -> str:
+    """The Chinese title of a section or class; ``""`` for other codes."""
+    return _load().zh.get(code, "")
+
+
+def local_title(code: str, *, full: bool = False) -> LocalTitle:
+    """The title to show in the active language: Chinese for sections and classes under a Chinese UI, else
+    WIPO's English short title (``full``: a subgroup with its main group's title), tagged ``lang="en"``."""
+    language = (translation.get_language() or "").lower()
+    if language.startswith("zh"):
+        text = zh_title(code)
+        if text:
+            return LocalTitle(text, ZH)
+    return LocalTitle(short(full_title(code)) if full else short_title(code), "en")
 
 
 def _parent_code(code: str, level_name: str) -> str:

@@ -72,7 +72,7 @@ class FacetGroup:
 @dataclass
 class Node:
     code: str
-    title: str
+    title: ipc.LocalTitle
     count: int | None
     url: str
     active: bool = False
@@ -184,7 +184,7 @@ def _facet_groups(filterset: ListingFilter, query: search.SearchQuery, results: 
 def _ipc_browser(params: QueryDict, current: str, results: search.SearchResults | None):
     """Breadcrumb (section → … → current node) and the next level's nodes with their counts."""
     trail = [
-        Node(code, ipc.short_title(code), None, _query_string(params, ipc=code), active=code == current)
+        Node(code, ipc.local_title(code), None, _query_string(params, ipc=code), active=code == current)
         for code in (ipc.path(current) if current else [])
     ]
     level = ipc.level(current) if current else None
@@ -192,7 +192,7 @@ def _ipc_browser(params: QueryDict, current: str, results: search.SearchResults 
                   ipc.SUBCLASS: ipc.MAIN_GROUP}.get(level)
     nodes: list[Node] = []
     if next_level is not None and results is None:  # search unavailable: the scheme, without counts
-        nodes = [Node(code, ipc.short_title(code), None, _query_string(params, ipc=code))
+        nodes = [Node(code, ipc.local_title(code), None, _query_string(params, ipc=code))
                  for code in ipc.children(current)]
     elif next_level is not None:
         counts = dict(results.facets.get(ipc.FACET_FOR_LEVEL[next_level], []))
@@ -202,12 +202,12 @@ def _ipc_browser(params: QueryDict, current: str, results: search.SearchResults 
         else:  # every section, also those without listings yet
             codes = sorted(set(ipc.children("")) | set(counts), key=ipc.sort_key)
         nodes = [
-            Node(code, ipc.short_title(code), counts.get(code, 0), _query_string(params, ipc=code))
+            Node(code, ipc.local_title(code), counts.get(code, 0), _query_string(params, ipc=code))
             for code in codes
         ]
     return {
         "current": current,
-        "current_title": ipc.short_title(current) if current else "",
+        "current_title": ipc.local_title(current) if current else "",
         "trail": trail,
         "nodes": nodes,
         "next_level": next_level,
@@ -370,7 +370,7 @@ def listing_detail(request, pk):
             listing.view_count += 1
     patents = list(listing.patents.all())
     for patent in patents:
-        patent.ipc_entries = [(c.code, ipc.short(ipc.full_title(c.code))) for c in patent.classifications.all()]
+        patent.ipc_entries = [(c.code, ipc.local_title(c.code, full=True)) for c in patent.classifications.all()]
     return render(request, "listings/detail.html", {
         "listing": listing,
         "organisation": listing.owner,

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class MarketplaceConfig(AppConfig):
     name = "marketplace"
     verbose_name = _("PatentBridge")
+
+    def ready(self):
+        from marketplace import activity
+
+        activity.register(activity.MARKETPLACE_LABELS)

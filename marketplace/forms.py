@@ -1,7 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import sme
@@ -20,6 +21,17 @@ class EmailAuthenticationForm(AuthenticationForm):
         # Sign-up stores addresses in lower case; ``SME@Example.com`` must log in as ``sme@example.com``
         # (and count against the same log-in lockout, which keys on this cleaned value).
         return normalise_email(self.cleaned_data.get("username"))
+
+
+class RecipientLanguagePasswordResetForm(PasswordResetForm):
+    """The reset email speaks the account holder's language, not that of whoever typed the address."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        user = context.get("user")
+        with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
+                              html_email_template_name)
 
 
 class SignUpForm(forms.Form):

@@ -36,7 +36,14 @@ def send_email_verification(user) -> None:
 
 def send_invitation(invitation) -> None:
     link = settings.SITE_URL + reverse("accept_invitation", args=[invitation.token])
-    language = invitation.invited_by.language if invitation.invited_by else settings.LANGUAGE_CODE
+    # The recipient's language when they already have an account; else the inviter's best guess.
+    from marketplace.models import User
+
+    invitee = User.objects.filter(email__iexact=invitation.email).only("language").first()
+    if invitee is not None:
+        language = invitee.language
+    else:
+        language = invitation.invited_by.language if invitation.invited_by else settings.LANGUAGE_CODE
     _send("invitation", {"invitation": invitation, "link": link}, [invitation.email], language)
 
 

@@ -14,9 +14,12 @@ Side effects of a new notification, all on commit: a ``notification.created`` li
 digest (``manage.py send_digests``); ``none``: site only. A notification built with ``emailed_separately`` is
 never emailed by this module (its sender emails the recipient itself).
 
-Titles, texts and ``data`` are written by the caller in the recipient's language (wrap the call in
-``translation.override(user.language)``); emails are rendered in the recipient's language too. An email of
-kind ``a.b`` uses ``templates/email/a_b.txt`` and ``a_b_subject.txt`` when they exist (context:
+Language: a kind whose texts can be rebuilt from ``data`` registers a renderer (``register_renderer``, from
+the sending app's ``AppConfig.ready``); its notifications are then shown in the *reader's* language at display
+time (``localise``: the notification centre in the page's language, emails and digests in the recipient's),
+and ``build`` stores them rendered in the recipient's language (never the sender's). Kinds without a
+renderer keep the title and text their caller wrote (wrap the call in ``translation.override(user.language)``).
+An email of kind ``a.b`` uses ``templates/email/a_b.txt`` and ``a_b_subject.txt`` when they exist (context:
 ``notification``, ``user``, ``link``, ``data`` and ``data``'s keys), else a plain title + text + link.
 
 Emailing is at-most-once: a notification is claimed (``emailed_at`` set, in a short transaction of its own)
@@ -51,6 +54,39 @@ MAX_URL = 500
 EMAIL_BATCH = 200  # notifications per email task
 
 
+# kind -> renderer(data) -> {"title": ..., "body": ..., and any data keys to show localised (e.g. "reasons")}
+_RENDERERS: dict = {}
+
+
+def register_renderer(kind: str, renderer) -> None:
+    """``renderer(data)`` returns the notification's texts in the active language, as a dict with ``title``,
+    ``body`` and optionally localised values of ``data`` keys the email templates use."""
+    _RENDERERS[kind] = renderer
+
+
+def _rendered(kind: str, data: dict) -> dict | None:
+    renderer = _RENDERERS.get(kind)
+    if renderer is None:
+        return None
+    try:
+        return renderer(data or {})
+    except (KeyError, TypeError, ValueError):
+        log.exception("could not render a %s notification from its data", kind)
+        return None
+
+
+def localise(notification: Notification) -> Notification:
+    """Rebuild the notification's title, text and data in the active language (in memory; never saved)."""
+    texts = _rendered(notification.kind, notification.data)
+    if texts:
+        notification.title = str(texts.get("title") or notification.title)[:MAX_TITLE]
+        notification.body = str(texts.get("body", notification.body) or "")
+        extra = {k: v for k, v in texts.items() if k not in ("title", "body")}
+        if extra:
+            notification.data = {**(notification.data or {}), **extra}
+    return notification
+
+
 def open_url(notification: Notification) -> str:
     """The site path that marks the notification read and redirects to its link."""
     return reverse("notification_open", args=[notification.pk])
@@ -71,6 +107,11 @@ def build(user, kind: str, title: str, body: str = "", url: str = "", *, organis
 
     ``emailed_separately``: the caller sends its own email about the same thing (e.g. a licence request to a
     listing's owner), so the notification is stored as already emailed: no instant email, not in the digest."""
+    if kind in _RENDERERS:  # stored in the recipient's language, whoever triggered it
+        with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+            texts = _rendered(kind, data or {})
+        if texts:
+            title, body = str(texts.get("title") or title), str(texts.get("body", body) or "")
     _clean(kind, title, url)
     now = timezone.now()
     return Notification(recipient=user, organisation=organisation, kind=kind, title=title.strip()[:MAX_TITLE],
@@ -144,9 +185,10 @@ def _template_base(kind: str) -> str:
 
 def _render_one(notification: Notification, user) -> tuple[str, str]:
     link = settings.SITE_URL + open_url(notification)
-    context = {**(notification.data or {}), "data": notification.data or {}, "notification": notification,
-               "user": user, "link": link, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     with translation.override(user.language):
+        localise(notification)  # the recipient's language of today, whatever it was when it was stored
+        context = {**(notification.data or {}), "data": notification.data or {}, "notification": notification,
+                   "user": user, "link": link, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
         base = _template_base(notification.kind)
         try:
             subject = render_to_string(f"{base}_subject.txt", context)
@@ -209,6 +251,8 @@ def send_digest(user, *, dry_run: bool = False, now=None) -> int:
                    "notifications_url": settings.SITE_URL + reverse("notifications"),
                    "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
         with translation.override(user.language):
+            for n in items:
+                localise(n)
             subject = " ".join(render_to_string("email/digest_subject.txt", context).split())
             body = render_to_string("email/digest.txt", context)
         claimed = [n.pk for n in items]

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from listings import urls as listings_urls
 from marketplace import verification_views, views
-from marketplace.forms import EmailAuthenticationForm
+from marketplace.forms import EmailAuthenticationForm, RecipientLanguagePasswordResetForm
 
 accounts = [
     path("login/", auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm), name="login"),
@@ -15,7 +15,8 @@ accounts = [
     path("profile/", views.profile, name="profile"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("password/reset/", views.ThrottledPasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", views.ThrottledPasswordResetView.as_view(form_class=RecipientLanguagePasswordResetForm),
+         name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),

@@ -441,7 +441,10 @@ def notifications(request):
 
     queryset = Notification.objects.for_user(request.user).order_by("-created_at", "-id")
     page = Paginator(queryset, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "marketplace/notifications.html", {"page": page, "notifications": page.object_list})
+    from marketplace.notifications import localise
+
+    shown = [localise(n) for n in page.object_list]  # in the page's language, not the one it was sent in
+    return render(request, "marketplace/notifications.html", {"page": page, "notifications": shown})
 
 
 @login_required

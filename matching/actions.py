@@ -30,6 +30,7 @@ from marketplace.actions import ActionError, NotAllowed, require_member
 from marketplace.verification import VerifiedOnly, require_verified
 from marketplace.models import Membership, Organisation, OrganisationKind, Province
 from marketplace.states import IllegalTransition, check_transition  # noqa: F401 - re-exported
+from matching import notification_texts
 from matching.models import (
     FUNNEL,
     MAX_REPLY_CHARS,
@@ -466,20 +467,21 @@ def _contact_data(contact: ContactRequest) -> dict:
         "listing_id": contact.listing_id, "listing_title": contact.listing.title,
         "need_id": contact.need_id, "need_title": contact.need.title,
         "owner_name": contact.listing.owner.name, "sme_name": contact.need.organisation.name,
-        "reply": contact.reply, "reason": contact.decline_reason,
+        "reply": contact.reply, "reason": contact.decline_reason, "message": contact.message,
         "replier_name": (replier.full_name or replier.email) if replier else "",
         "replier_email": replier.email if replier else "",
     }
 
 
-def _notify(contact: ContactRequest, kind: str, organisation: Organisation, url: str, texts, *, actor,
+def _notify(contact: ContactRequest, kind: str, organisation: Organisation, url: str, *, actor,
             emailed_separately: bool = False) -> None:
     """A ``contact.*`` notification for each active member of ``organisation`` but the actor, in their
-    language: ``texts()`` gives (title, body) under that language."""
+    language (texts from ``notification_texts.contact``, rebuilt from ``data`` wherever it is shown)."""
     data, batch = _contact_data(contact), []
     for user in _active_members(organisation, exclude=actor):
         with translation.override(user.language or settings.LANGUAGE_CODE):
-            title, body = texts()
+            texts = notification_texts.contact(kind, data)
+            title, body = texts["title"], texts["body"]
         batch.append(notifications.build(user, kind, title, body, url, organisation=organisation, data=data,
                                          emailed_separately=emailed_separately))
     notifications.deliver(batch)
@@ -488,30 +490,14 @@ def _notify(contact: ContactRequest, kind: str, organisation: Organisation, url:
 def _notify_owner(contact: ContactRequest, kind: str, *, actor, emailed_separately: bool = False) -> None:
     """``contact.requested`` / ``contact.withdrawn`` for the members of the listing's owner, linking to the
     request in the inbox."""
-    names = {"sme": contact.need.organisation.name, "listing": contact.listing.title}
-
-    def texts():
-        if kind == "contact.requested":
-            return _("%(sme)s asks for a licence: “%(listing)s”") % names, contact.message
-        return (_("%(sme)s withdrew its licence request for “%(listing)s”") % names,
-                _("Their need: %(need)s") % {"need": contact.need.title})
-
-    _notify(contact, kind, contact.listing.owner, owner_request_url(contact), texts, actor=actor,
+    _notify(contact, kind, contact.listing.owner, owner_request_url(contact), actor=actor,
             emailed_separately=emailed_separately)
 
 
 def _notify_sme(contact: ContactRequest, kind: str, *, actor) -> None:
     """``contact.replied`` / ``contact.declined`` for the members of the SME (the requester among them), linking
     to the request on the need's page. Emailed per each one's preference."""
-    names = {"owner": contact.listing.owner.name, "listing": contact.listing.title}
-
-    def texts():
-        if kind == "contact.replied":
-            return _("%(owner)s replied to your licence request for “%(listing)s”") % names, contact.reply
-        return (_("%(owner)s declined your licence request for “%(listing)s”") % names,
-                contact.decline_reason or _("No reason was given."))
-
-    _notify(contact, kind, contact.need.organisation, sme_request_url(contact), texts, actor=actor)
+    _notify(contact, kind, contact.need.organisation, sme_request_url(contact), actor=actor)
 
 
 def _send_contact_request(contact_id: int) -> int:

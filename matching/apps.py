@@ -7,6 +7,13 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self):
+        from marketplace import activity
+        from matching.activity import LABELS
+
+        activity.register(LABELS)
+        from matching import notification_texts
+
+        notification_texts.register()
         # The higher app hooks into the lower one's signal: a published listing starts matching's fan-out.
         from listings.actions import listing_published, listing_updated
         from matching.push import on_listing_published

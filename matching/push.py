@@ -345,7 +345,8 @@ def _notify_members(listing: Listing, suggestions: list[Suggestion]) -> int:
                     body = "\n".join([listing.title, *reasons])
                 rendered[key] = (title, body, {"need_id": s.need_id, "need_title": s.need.title,
                                                "listing_id": listing.pk, "listing_title": listing.title,
-                                               "suggestion_id": s.pk, "score": s.score, "reasons": reasons})
+                                               "suggestion_id": s.pk, "score": s.score, "reasons": reasons,
+                                               "reason_codes": s.reason_codes or []})
             title, body, data = rendered[key]
             batch.append(notifications.build(user, NOTIFICATION_KIND, title, body, url,
                                              organisation=s.need.organisation, data=data))

@@ -5,6 +5,7 @@
     {{ listing.royalty_rate_bp|royalty }}                    3.5 %
     {% describe_terms listing as terms %}{{ terms.summary }} {{ terms.price }}
     {{ "H01M 10/052"|ipc_title }}
+    {{ node.title|ipc_text:70 }}        an ipc.LocalTitle; English shown in a Chinese page is marked lang="en" (英文)
     <a href="{% query_replace page=2 %}">                    the current query string with page=2
 """
 
@@ -14,10 +15,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import template
+from django.template.defaultfilters import truncatechars
+from django.utils import translation
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from listings import ipc
+from listings import ipc, territories
 from listings.forms import bp_to_percent, from_minor
 from listings.models import FeeModel, LicenceKind, ListingState
 
@@ -71,6 +75,21 @@ def state_badge(state) -> str:
 def ipc_title(code) -> str:
     """The WIPO title of a code, without parenthesised references (subgroups with their main group)."""
     return ipc.short(ipc.full_title(str(code))) if code else ""
+
+
+@register.filter
+def ipc_text(title, limit=0):
+    """An IPC title (``ipc.LocalTitle`` or text), cut to ``limit`` characters. WIPO's English shown on a page
+    in another language is wrapped in ``<span lang="en">`` and followed by a small “(in English)” marker, so
+    readers (and screen readers) know why it is not translated."""
+    text = str(title or "")
+    if limit:
+        text = truncatechars(text, int(limit))
+    language = (translation.get_language() or "en").lower()
+    if text and getattr(title, "lang", None) == "en" and not language.startswith("en"):
+        return format_html('<span lang="en">{}</span> <small class="text-body-secondary ipc-lang-note">{}</small>',
+                           text, _("(in English)"))
+    return conditional_escape(text)
 
 
 @register.filter
@@ -134,7 +153,7 @@ def describe_terms(terms) -> TermsDescription:
             % {"fee": format_money(terms.entry_fee_minor, terms.currency), "rate": format_rate(terms.royalty_rate_bp)}
         )
     if terms.territory:
-        parts.append(_("in %(territory)s") % {"territory": terms.territory})
+        parts.append(_("in %(territory)s") % {"territory": territories.display(terms.territory)})
     if terms.term_months:
         parts.append(
             ngettext("for %(months)d month", "for %(months)d months", terms.term_months) % {"months": terms.term_months}

@@ -1,3 +1,5 @@
+import re
+
 from django import template
 from django.forms import CheckboxInput, RadioSelect, Select, SelectMultiple
 
@@ -18,3 +20,21 @@ def bootstrap(bound_field):
         css += " is-invalid"
     existing = widget.attrs.get("class", "")
     return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.filter
+def activity_label(code):
+    """An audit code (``need.suggestions_added``) as words in the reader's language."""
+    from marketplace import activity
+
+    return activity.label(str(code or ""))
+
+
+_TRAILING_CODE = re.compile(r"(?:\s*\([a-z_]+\)|:\s*[a-z_]+)$")
+
+
+@register.filter
+def activity_target(text):
+    """What an audit entry was about (its stored ``str(target)``), without the state or role code some
+    models add to it ("… (viewed)", "… (owner)", "…: small"): the label already says what happened."""
+    return _TRAILING_CODE.sub("", str(text or "")).strip()

@@ -51,8 +51,11 @@ def test_every_string_is_translated_to_chinese():
 
 
 def test_compiled_catalogue_matches_the_source():
-    source = {e.msgid: e.msgstr or e.msgstr_plural for e in polib.pofile(str(LOCALE / "django.po")) if e.msgid}
-    compiled = {e.msgid: e.msgstr or e.msgstr_plural for e in polib.mofile(str(LOCALE / "django.mo")) if e.msgid}
+    # keyed by context and text: the same msgid may have several contexts (", " as a list or enumeration)
+    source = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural
+              for e in polib.pofile(str(LOCALE / "django.po")) if e.msgid}
+    compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural
+                for e in polib.mofile(str(LOCALE / "django.mo")) if e.msgid}
     assert compiled == source, "run `make messages` to recompile locale/zh_Hans/LC_MESSAGES/django.mo"
 
 
