@@ -326,7 +326,7 @@ def accept_invitation(request, token):
         except actions.ActionError as exc:
             messages.error(request, str(exc))
             return redirect("profile")
-        messages.success(request, _("You joined %(org)s.") % {"org": invitation.organisation.name})
+        messages.success(request, _("Welcome: you are now a member of %(org)s, with the role shown on its page.") % {"org": invitation.organisation.name})
         return redirect(invitation.organisation)
     if invitation.email.lower() != request.user.email.lower():
         raise Http404
