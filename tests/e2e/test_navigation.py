@@ -8,7 +8,7 @@ from marketplace.management.commands import load_demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WIDTHS = (1024, 1280, 1440)
+WIDTHS = (1440, 1280, 1024)  # the screenshot is taken at the last
 ROLES = [email for email, _name, _role, _slug in load_demo.USERS]
 HOLDERS = {"institute@patentbridge.demo": "zgc-materials-institute",
            "university@patentbridge.demo": "south-china-tech-university",
