@@ -10,6 +10,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from listings import numbers
@@ -270,6 +271,7 @@ class ListingForm(TermsForm):
     new_abstract = forms.CharField(label=_("Abstract"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     new_ipc_codes = forms.CharField(
         label=_("IPC codes"), max_length=1000, required=False,
+        widget=forms.TextInput(attrs={"data-ipc-search": reverse_lazy("ipc_search"), "autocomplete": "off"}),
         help_text=_("Separated by commas or semicolons, e.g. H01M 10/052; H01M 4/58."),
     )
     new_filing_date = forms.DateField(label=_("Filing date"), required=False,

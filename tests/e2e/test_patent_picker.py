@@ -82,3 +82,28 @@ def test_without_javascript_typed_numbers_are_checked_by_the_server(portfolio, b
     listing = Listing.objects.get(title="Battery picks")
     assert [p.display_number for p in listing.patents.all()] == ["CN 112345678 B"]
     context.close()
+
+
+def test_ipc_codes_of_a_new_patent_are_picked_from_suggestions(portfolio, page, live_server, login, shoot):
+    owner, org = portfolio
+    login(page, owner.email)
+    _new_listing(page, live_server, org)
+    page.locator("summary", has_text="Add a new patent").click()
+    page.fill("input[name=new_number]", "CN 113000001 A")
+    page.fill("input[name=new_title]", "Battery casing with cooling ribs")
+    ipc_field = page.locator("input[name=new_ipc_codes]")
+    ipc_field.click()
+    ipc_field.press_sequentially("battery", delay=20)
+    page.locator(".ipc-picker-results [role=option]", has_text="H01M").first.click()
+    assert ipc_field.input_value() == "H01M; "
+    ipc_field.press_sequentially("h01m 10/05", delay=20)
+    page.locator(".ipc-picker-results [role=option]").first.wait_for()
+    shoot(page, "ipc-picker")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert ipc_field.input_value() == "H01M; H01M 10/05; "
+    page.locator("button[name=save]").click()
+    page.wait_for_load_state()
+    listing = Listing.objects.get(title="Battery picks")
+    [patent] = listing.patents.all()
+    assert patent.display_number == "CN 113000001 A" and patent.ipc_codes == ["H01M", "H01M 10/05"]
