@@ -39,7 +39,7 @@ def test_title_words_find_codes_broader_first(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("query", ["", " ", "x", "zzzzqqq", "电池", "%" * 500])
+@pytest.mark.parametrize("query", ["", " ", "x", "zzzzqqq", "电池", "%" * 500])  # 电池: no patents yet
 def test_nothing_or_junk_gives_an_empty_answer(client, query):
     codes, data = _codes(client, query)
     assert codes == [] and data["more"] is False
@@ -50,3 +50,16 @@ def test_the_listing_form_wires_the_ipc_field_to_the_endpoint(client, owner, ver
     client.force_login(owner)
     html = client.get(reverse("owner_listing_create", args=[verified_holder.slug])).content.decode()
     assert f'data-ipc-search="{reverse("ipc_search")}"' in html and "js/ipc_picker.js" in html
+
+
+@pytest.mark.django_db
+def test_chinese_words_give_the_codes_of_published_patents_with_them(client, verified_holder, patent_factory,
+                                                                     listing_factory):
+    published = patent_factory(verified_holder, "CN112345678B", title="一种锂電池正极材料",  # mixed scripts
+                               ipc_codes=["H01M 4/58", "H01M 10/0525"])
+    draft = patent_factory(verified_holder, "CN112345679B", title="电池隔膜", ipc_codes=["C08J 5/18"])
+    listing_factory(verified_holder, [published], publish=True)
+    listing_factory(verified_holder, [draft])
+    codes, _data = _codes(client, "电池")
+    assert codes[0] == "H01M" and {"H01M 4/00", "H01M 10/00"} <= set(codes)
+    assert not any(code.startswith("C08J") for code in codes)  # a draft's codes are not shown
