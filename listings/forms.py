@@ -10,9 +10,11 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from listings import numbers
+from listings.patent_picker import PatentNumbersField
 from listings.models import (
     CURRENCY_EXPONENT,
     Currency,
@@ -251,10 +253,15 @@ class ListingForm(TermsForm):
     ``donation_quota`` exists only for demonstration enterprises.
     """
 
+    # Chosen patents arrive as ids (ticked boxes, see listings.patent_picker); typed numbers in add_patents.
     patents = PatentChoiceField(
         label=_("Patents in this listing"), queryset=Patent.objects.none(), required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Hold Ctrl (⌘ on a Mac) to select several. A listing may bundle related patents."),
+        widget=forms.MultipleHiddenInput,
+    )
+    add_patents = PatentNumbersField(
+        label=_("Add patents by number"), widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+        max_length=10_000,
+        help_text=_("One number per line, e.g. CN 112345678 B. A listing may bundle related patents."),
     )
     new_number = forms.CharField(
         label=_("Patent number"), max_length=64, required=False,
@@ -264,6 +271,7 @@ class ListingForm(TermsForm):
     new_abstract = forms.CharField(label=_("Abstract"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     new_ipc_codes = forms.CharField(
         label=_("IPC codes"), max_length=1000, required=False,
+        widget=forms.TextInput(attrs={"data-ipc-search": reverse_lazy("ipc_search"), "autocomplete": "off"}),
         help_text=_("Separated by commas or semicolons, e.g. H01M 10/052; H01M 4/58."),
     )
     new_filing_date = forms.DateField(label=_("Filing date"), required=False,
@@ -294,7 +302,7 @@ class ListingForm(TermsForm):
         help_text=_("How many free licences you donate to eligible small and micro enterprises."),
     )
 
-    PATENT_FIELDS = ("patents",)
+    PATENT_FIELDS = ("patents", "add_patents")
     NEW_PATENT_FIELDS = (
         "new_number", "new_title", "new_abstract", "new_ipc_codes", "new_filing_date", "new_grant_date",
         "new_expiry_date", "new_legal_status", "new_language",
@@ -319,6 +327,7 @@ class ListingForm(TermsForm):
             }
         super().__init__(*args, **kwargs)
         self.fields["patents"].queryset = Patent.objects.filter(owner=organisation).order_by("-created_at", "pk")
+        self.fields["add_patents"].organisation = organisation
         if not organisation.is_demonstration:
             del self.fields["donation_quota"]
         self._new_number: numbers.PatentNumber | None = None
@@ -339,6 +348,12 @@ class ListingForm(TermsForm):
 
     def terms_fields(self):
         return self.group(self.TERMS_FIELDS)
+
+    def selected_patents(self) -> list[Patent]:
+        """The chosen patents to show ticked: those posted (or the listing's), never the whole portfolio."""
+        value = self["patents"].value() or []
+        ids = [int(v.pk if isinstance(v, Patent) else v) for v in value if str(getattr(v, "pk", v)).isdigit()]
+        return list(self.fields["patents"].queryset.filter(pk__in=ids).order_by("pk")) if ids else []
 
     @property
     def has_existing_patents(self) -> bool:
@@ -385,6 +400,9 @@ class ListingForm(TermsForm):
 
     def clean(self):
         cleaned = super().clean()
+        chosen = list(cleaned.get("patents") or [])
+        chosen += [p for p in cleaned.get("add_patents") or [] if p not in chosen]
+        cleaned["patents"] = chosen
         has_new = bool(cleaned.get("new_number")) or "new_number" in self.errors
         if has_new:
             if not cleaned.get("new_title", "").strip():
@@ -396,7 +414,7 @@ class ListingForm(TermsForm):
                 self.add_error("new_expiry_date", _("The expiry date cannot be before the filing date."))
         elif any(cleaned.get(name) for name in ("new_title", "new_abstract", "new_ipc_codes")):
             self.add_error("new_number", _("Enter the number of the new patent."))
-        if not cleaned.get("patents") and not has_new and "patents" not in self.errors:
+        if not chosen and not has_new and "patents" not in self.errors and "add_patents" not in self.errors:
             self.add_error(None, _("Select at least one of your patents or enter a new patent."))
         return cleaned
 

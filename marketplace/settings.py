@@ -202,6 +202,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["marketplace.formats"]  # one date format per language, see marketplace/formats
 TIME_ZONE = env.str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

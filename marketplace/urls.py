@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from listings import urls as listings_urls
-from marketplace import verification_views, views
+from marketplace import site_views, verification_views, views
 from marketplace.forms import EmailAuthenticationForm, RecipientLanguagePasswordResetForm
 
 accounts = [
@@ -45,6 +45,7 @@ staff = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", site_views.favicon, name="favicon"),
     path("accounts/", include(accounts)),
     path("organisations/", include(organisations)),
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),

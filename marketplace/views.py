@@ -318,7 +318,7 @@ def remove_member(request, slug, pk):
     except actions.ActionError as exc:
         messages.error(request, str(exc))
         return redirect(organisation)
-    messages.success(request, _("%(user)s no longer belongs to %(org)s.") % {"user": target.user, "org": organisation})
+    messages.success(request, _("%(org)s: %(user)s is no longer a member.") % {"user": target.user, "org": organisation})
     return redirect(organisation if target.user_id != request.user.pk else "profile")
 
 
@@ -342,7 +342,7 @@ def accept_invitation(request, token):
     invitation = get_object_or_404(Invitation.objects.select_related("organisation"), token=token)
     if not request.user.is_authenticated:
         messages.info(
-            request, _("Sign in (or sign up) as %(email)s to join %(org)s.")
+            request, _("To join %(org)s, sign in (or sign up) as %(email)s.")
             % {"email": invitation.email, "org": invitation.organisation.name},
         )
         return redirect_to_login(request.get_full_path())
@@ -354,7 +354,7 @@ def accept_invitation(request, token):
         except actions.ActionError as exc:
             messages.error(request, str(exc))
             return redirect("profile")
-        messages.success(request, _("You joined %(org)s.") % {"org": invitation.organisation.name})
+        messages.success(request, _("Welcome: you are now a member of %(org)s, with the role shown on its page.") % {"org": invitation.organisation.name})
         return redirect(invitation.organisation)
     if invitation.email.lower() != request.user.email.lower():
         raise Http404

@@ -140,7 +140,7 @@ def owner_request_reply(request, slug, pk):
     return _answer(
         request, slug, pk, ContactReplyForm, "reply_form",
         lambda contact, data: actions.reply_to_request(contact, actor=request.user, message=data["message"]),
-        lambda c: _("Your reply is sent to %(sme)s.") % {"sme": c.need.organisation.name})
+        lambda c: _("Reply sent: %(sme)s sees it with its licence request.") % {"sme": c.need.organisation.name})
 
 
 @login_required

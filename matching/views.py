@@ -216,8 +216,8 @@ def suggestion_contact(request, slug, pk, sid):
         except (ActionError, IllegalTransition) as exc:
             messages.error(request, str(exc))
             return redirect(_need_url(need))
-        messages.success(request, _("Your request is sent to %(owner)s. Their answer will appear on this page "
-                                    "(and as a notification); they may also write to you by email.")
+        messages.success(request, _("Your request is sent. Their answer will appear on this page (and as a notification); "
+                                    "%(owner)s may also write to you by email.")
                          % {"owner": suggestion.listing.owner.name})
         return redirect(_need_url(need))
     return render(request, "matching/contact_form.html", {

@@ -108,7 +108,7 @@ class TestInvitations:
         client.force_login(colleague)
         assert client.get(link).status_code == 200
         response = client.post(link, follow=True)
-        assert "You joined Acme Institute." in response.content.decode()
+        assert "you are now a member of Acme Institute, with the role" in response.content.decode()
         assert Membership.objects.get(user=colleague, organisation=institute).role == "member"
         # the link works once
         response = client.post(link, follow=True)

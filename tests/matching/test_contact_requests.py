@@ -14,7 +14,9 @@ from listings import actions as listing_actions
 from marketplace import actions as org_actions
 from marketplace import notifications
 from marketplace.actions import ActionError, NotAllowed
-from marketplace.models import AuditEntry, MemberRole, Notification, NotificationPreference, OrganisationKind
+from marketplace.models import (
+    AuditEntry, MemberRole, Notification, NotificationPreference, Organisation, OrganisationKind
+)
 from marketplace.states import IllegalTransition, check_transition
 from matching import actions
 from matching.models import ContactRequest, ContactRequestStatus, Need, Suggestion
@@ -336,6 +338,15 @@ def test_the_sme_sees_the_reply_on_its_need_page(client, owner, sme_user, need, 
     assert REPLY in page and "Reply from South Battery Institute" in page and "mailto:owner@example.com" in page
     assert reverse("sme_request_withdraw", args=[need.organisation.slug, need.pk, contact.pk]) in page
     assert "Send the request" not in page  # no second request while this one is active
+
+
+def test_reply_message_has_no_double_full_stop_after_a_company_name(owner_client, sme, contact):
+    """Company names often end with a full stop ("Co., Ltd."): the confirmation must not add a second one."""
+    Organisation.objects.filter(pk=sme.pk).update(name="Shenzhen Lingxi Battery Technology Co., Ltd.")
+    url = reverse("owner_request_reply", args=[contact.listing.owner.slug, contact.pk])
+    page = owner_client.post(url, {"message": REPLY}, follow=True).content.decode()
+    assert "Shenzhen Lingxi Battery Technology Co., Ltd. sees it" in page
+    assert "Ltd.." not in page
 
 
 def test_reply_without_text_shows_the_error(owner_client, contact):

@@ -1,0 +1,3 @@
+"""Formats of zh_Hans: the site-wide ISO formats (see ``marketplace.formats``)."""
+
+from marketplace.formats.iso import *  # noqa: F401,F403
