@@ -608,7 +608,7 @@ def validate_rows(raw: RawRows, *, progress: Progress | None = None) -> tuple[li
         country_cell = _text(cells.get("country")).upper()
         parsed = None
         if office_cell and office_cell not in numbers.OFFICES:
-            error("office", _('"%(value)s" is not a patent office code (expected e.g. CN, US, EP)')
+            error("office", _('"%(value)s" is not a patent office code (WIPO Standard ST.3, e.g. CN, US, EP)')
                   % {"value": _text(cells.get("office"))})
         else:
             default_office = office_cell or country_cell or None
