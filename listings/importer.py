@@ -52,7 +52,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from listings import numbers
+from listings import import_checks, import_text, numbers
+from listings.import_problems import ImportFileError, Problem, RawRows
 from listings.actions import default_terms_for, listing_published
 from listings.models import (
     ImportJob,
@@ -148,55 +149,6 @@ def canonical_column(header: Any) -> str:
 
 
 # --- problems and results ---------------------------------------------------------------
-@dataclass
-class Problem:
-    """One problem: ``row`` as the user sees it (None for the whole file), ``column`` as the file
-    names it ('' for the whole row), a specific translated ``message``."""
-
-    row: int | None
-    column: str
-    message: str
-    level: str = "error"  # or "warning"
-    unit: str = "row"  # "row" (CSV/Excel) or "line" (JSON Lines)
-
-    def __str__(self) -> str:
-        values = {"row": self.row, "column": self.column, "message": self.message}
-        if self.row is None:
-            return self.message if not self.column else _("column %(column)s: %(message)s") % values
-        if self.unit == "line":
-            if self.column:
-                return _("line %(row)s, field %(column)s: %(message)s") % values
-            return _("line %(row)s: %(message)s") % values
-        if self.column:
-            return _("row %(row)s, column %(column)s: %(message)s") % values
-        return _("row %(row)s: %(message)s") % values
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message, "level": self.level,
-                "unit": self.unit}
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (encoding, format, missing columns)."""
-
-    def __init__(self, message: str, problems: list[Problem] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.problems = problems or [Problem(None, "", message)]
-
-
-@dataclass
-class RawRows:
-    """What ``read_file`` returns: rows of raw cells keyed by canonical column."""
-
-    format: str
-    rows: list[tuple[int, dict[str, Any]]]  # (row number as the user sees it, {column: raw value})
-    headers: dict[str, str]  # canonical column -> the name the file uses (for messages)
-    unit: str = "row"
-    warnings: list[Problem] = field(default_factory=list)
-    row_problems: list[Problem] = field(default_factory=list)  # rows that could not even be read
-
-
 @dataclass
 class PatentRow:
     """A valid row, normalised: ready to write."""
@@ -296,10 +248,12 @@ def read_file(source, name: str | None = None, *, progress: Progress | None = No
     if fmt == "xlsx":
         raw = _read_xlsx(data, progress)
     else:
-        text, warnings = _decode(data, fmt)
+        text, warnings, odd_lines, odd_encoding = _decode(data, fmt)
         tab = (name or "").lower().endswith(".tsv")
         raw = _read_jsonl(text) if fmt == "jsonl" else _read_csv(text, tab=tab)
         raw.warnings[:0] = warnings
+        if odd_lines:
+            raw = import_checks.refuse_mixed_encoding(raw, odd_lines, odd_encoding)
     if len(raw.rows) > MAX_ROWS:
         raise ImportFileError(
             _("The file has %(count)s rows; at most %(max)s can be imported at once: split it.")
@@ -323,23 +277,25 @@ def _looks_chinese(text: str) -> bool:
     return cjk / len(non_ascii) >= 0.9
 
 
-def _decode(data: bytes, fmt: str) -> tuple[str, list[Problem]]:
+def _decode(data: bytes, fmt: str) -> tuple[str, list[Problem], set[int], str]:
+    """Text, file warnings, the physical lines saved in another encoding than the rest of the file,
+    and the name of that other encoding."""
     try:
-        return data.decode("utf-8-sig"), []
+        return data.decode("utf-8-sig"), [], set(), ""
     except UnicodeDecodeError as exc:
         bad = exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with a byte-order mark
         try:
-            return data.decode("utf-16"), []
+            return data.decode("utf-16"), [], set(), ""
         except UnicodeDecodeError:
             pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and _looks_chinese(text):
-        return text, [Problem(None, "", _("The file is not UTF-8; it was read as GB18030 (Chinese). Check the "
-                                          "text below and save the file as UTF-8 to be sure."), level="warning")]
+    decoded = import_text.decode_gb18030_lines(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+    if decoded.bad_line is None and _looks_chinese(decoded.text):
+        if len(decoded.utf8_lines) > len(decoded.gb_lines):  # a UTF-8 file with a few GB18030 lines
+            return decoded.text, [], decoded.gb_lines, "GB18030"
+        return decoded.text, [Problem(None, "", _("The file is not UTF-8; it was read as GB18030 (Chinese). Check "
+                                                  "the text below and save the file as UTF-8 to be sure."),
+                                      level="warning")], decoded.utf8_lines, "UTF-8"
     start = bad.start - (3 if data.startswith(b"\xef\xbb\xbf") else 0)
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     row, column = _locate_byte(body, start, fmt)
@@ -411,29 +367,39 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(text: str, tab: bool = False) -> RawRows:
-    csv.field_size_limit(max(csv.field_size_limit(), 10_000_000))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if tab else _sniff_delimiter(text))
+    delimiter = "\t" if tab else _sniff_delimiter(text)
     rows: list[tuple[int, dict]] = []
     problems: list[Problem] = []
+    lines: dict[int, tuple[int, int]] = {}  # row -> its first and last physical line
+    header: list[str] = []
     try:
-        header = next(reader, None)
+        records = import_text.records(text, delimiter)
+        first = next(records, None)
+        header = first.cells if first else []
         if not header or not any(c.strip() for c in header):
             raise ImportFileError(_("The first row must name the columns (number, title, ...), but it is empty."))
         names, headers, warnings = _map_headers(header, 1, "row")
         width = len(header)
-        for row_no, record in enumerate(reader, start=2):
-            if not any(c.strip() for c in record):
+        for record in records:
+            row_no, cells = record.number, record.cells
+            if not any(c.strip() for c in cells):
                 continue
-            if len(record) > width and any(c.strip() for c in record[width:]):
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
                 problems.append(Problem(row_no, "", _("this row has %(count)s values but the header names "
-                                                      "%(columns)s columns") % {"count": len(record), "columns": width}))
+                                                      "%(columns)s columns") % {"count": len(cells), "columns": width}))
                 continue
-            rows.append((row_no, {n: v for n, v in zip(names, record) if n is not None}))
-    except csv.Error as exc:
-        raise ImportFileError(
-            _("Line %(line)s is not valid CSV (%(error)s).") % {"line": reader.line_num, "error": exc}
-        ) from None
-    return RawRows("csv", rows, headers, "row", warnings, problems)
+            for index, value in enumerate(cells):
+                if "\n" in value or "\r" in value:
+                    if import_text.suspicious_multiline(value, delimiter, import_checks.looks_like_number):
+                        raise import_text.CSVQuoteError(row_no, index, record.first_line
+                                                        + sum(c.count("\n") for c in cells[:index]))
+            lines[row_no] = (record.first_line, record.last_line)
+            rows.append((row_no, {n: v for n, v in zip(names, cells) if n is not None}))
+    except import_text.CSVQuoteError as exc:
+        raise import_checks.unclosed_quote_error(exc, header) from None
+    except import_text.CSVCellTooLong as exc:
+        raise import_checks.csv_cell_too_long_error(exc) from None
+    return RawRows("csv", rows, headers, "row", warnings, problems, lines)
 
 
 def _read_jsonl(text: str) -> RawRows:
@@ -598,6 +564,7 @@ def validate_rows(raw: RawRows, *, progress: Progress | None = None) -> tuple[li
         for name, value in cells.items():
             if isinstance(value, dict) or (isinstance(value, (list, tuple)) and name not in (*LIST_COLUMNS, "cpc_or_ipc")):
                 error(name, _("expected a single value, not a list or object"))
+        row_errors += import_checks.control_character_problems(cells, raw.headers, row_no, unit)
         if row_errors:
             problems += row_errors
             continue
@@ -1198,6 +1165,11 @@ def fail_import_job(job: ImportJob, message: str) -> ImportJob:
     return job
 
 
+def job_language(job: ImportJob) -> str:
+    """The job's messages and report are in the language of the member who ran it."""
+    return getattr(job.created_by, "language", "") or settings.LANGUAGE_CODE
+
+
 def run_import_job(job_id: int) -> ImportJob | None:
     """The background task's body: run a queued job once (a second delivery does nothing)."""
     job = ImportJob.objects.select_related("owner", "created_by").filter(pk=job_id).first()
@@ -1205,8 +1177,7 @@ def run_import_job(job_id: int) -> ImportJob | None:
         logger.warning("import job %s is not queued (status %s): not run", job_id, job and job.status)
         return job
     actor = job.created_by
-    language = getattr(actor, "language", "") or settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(job_language(job)):
         job = start_import_job(job)
         try:
             with job.file.open("rb") as fh:
