@@ -52,7 +52,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from listings import import_checks, import_text, numbers
+from listings import import_checks, import_safety, import_text, numbers
 from listings.import_problems import ImportFileError, Problem, RawRows
 from listings.actions import default_terms_for, listing_published
 from listings.models import (
@@ -443,8 +443,10 @@ def _read_xlsx(data: bytes, progress: Progress | None) -> RawRows:
     import openpyxl
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            import_safety.check_xlsx(archive)  # sizes, ratio, cells: before openpyxl inflates anything
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
         raise ImportFileError(
             _("This is not an Excel .xlsx file that can be read (%(error)s).") % {"error": exc}
         ) from None
@@ -457,7 +459,8 @@ def _read_xlsx(data: bytes, progress: Progress | None) -> RawRows:
         if len(sheets) > 1:
             warnings.append(Problem(None, "", _('Only the first sheet, "%(sheet)s", was read.') % {"sheet": sheet.title},
                                     level="warning"))
-        estimate = sheet.max_row or 0
+        estimate = min(sheet.max_row or 0, MAX_ROWS)
+        sheet.reset_dimensions()  # a claimed A1:XFD1048576 would pad every row to 16,384 cells
         rows: list[tuple[int, dict]] = []
         names: list[str | None] | None = None
         headers: dict[str, str] = {}
@@ -469,10 +472,17 @@ def _read_xlsx(data: bytes, progress: Progress | None) -> RawRows:
                 warnings += header_warnings
                 continue
             rows.append((row_no, {n: v for n, v in zip(names, values) if n is not None}))
+            if len(rows) > MAX_ROWS:  # stop streaming now: read_file refuses the file anyway
+                break
             if progress and row_no % 1000 == 0:
                 progress("reading", row_no, estimate)
         if names is None:
             raise ImportFileError(_("The first sheet is empty."))
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, OSError) as exc:
+        logger.info("unreadable workbook: %r", exc)  # e.g. a shared-string index past the shared strings
+        raise ImportFileError(
+            _("This is not an Excel .xlsx file that can be read (%(error)s).") % {"error": type(exc).__name__}
+        ) from None
     finally:
         workbook.close()
     return RawRows("xlsx", rows, headers, "row", warnings, [])
