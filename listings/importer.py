@@ -418,7 +418,7 @@ def _read_jsonl(text: str) -> RawRows:
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            problems.append(Problem(line_no, "", _("not valid JSON (%(error)s)") % {"error": exc}, unit="line"))
+            problems.append(Problem(line_no, "", _("not valid JSON (at character %(column)s)") % {"column": exc.colno}, unit="line"))
             continue
         if not isinstance(obj, dict):
             problems.append(Problem(line_no, "", _("expected a JSON object {…}"), unit="line"))

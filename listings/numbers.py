@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from listings import offices
 
 OFFICES = offices.codes()  # every ST.3 code (UA, VN, BX, XN...)
@@ -46,7 +48,7 @@ class PatentNumber:
 def normalise_number(raw: str, default_office: str | None = None) -> PatentNumber:
     """Raises ``ValueError`` with a message saying what is wrong with the number."""
     if raw is None or not str(raw).strip():
-        raise ValueError("the patent number is empty")
+        raise ValueError(_("the patent number is empty"))
     compact = re.sub(r"[\s,/]", "", str(raw)).upper()
     if compact.startswith("ZL"):  # Chinese patent certificate numbers
         compact = "CN" + compact[2:]
@@ -60,8 +62,9 @@ def normalise_number(raw: str, default_office: str | None = None) -> PatentNumbe
     if match and match["office"] in OFFICES and _digits(match["body"]) >= MIN_DIGITS:
         return PatentNumber(match["office"], match["body"], "")
     if compact[:2].isalpha() and compact[:2] not in OFFICES and compact[2:3].isdigit():
-        raise ValueError(f"unknown patent office {compact[:2]!r} in {raw!r}")
-    raise ValueError(f"{raw!r} is not a patent number (expected e.g. CN 112345678 B or US 10,123,456 B2)")
+        raise ValueError(_("unknown patent office '%(office)s' in '%(value)s'") % {"office": compact[:2], "value": raw})
+    raise ValueError(_("'%(value)s' is not a patent number (expected e.g. CN 112345678 B or US 10,123,456 B2)")
+                     % {"value": raw})
 
 
 def _digits(text: str) -> int:
@@ -120,7 +123,7 @@ def normalise_ipc(raw: str) -> IPCCode:
     """Raises ``ValueError`` for anything that is not an IPC/CPC code."""
     text = (raw or "").strip().upper()
     if not text:
-        raise ValueError("the IPC code is empty")
+        raise ValueError(_("the IPC code is empty"))
     match = _IPC_WIPO14.fullmatch(text.replace(" ", ""))
     if match is None:
         match = _IPC_FULL.fullmatch(text)
@@ -128,7 +131,7 @@ def normalise_ipc(raw: str) -> IPCCode:
         return IPCCode(match["sub"], int(match["group"]), _subgroup(match["subgroup"]))
     if _IPC_SUBCLASS.fullmatch(text):
         return IPCCode(text)
-    raise ValueError(f"unknown IPC format {raw!r} (expected e.g. H01M 10/052 or H01M)")
+    raise ValueError(_("unknown IPC format '%(value)s' (expected e.g. H01M 10/052 or H01M)") % {"value": raw})
 
 
 def split_ipc_list(raw: str) -> list[str]:

@@ -86,3 +86,21 @@ def test_the_report_is_in_the_importing_users_language(client, owner, import_hol
     assert "不是日期" in report and "专利局代码“QQ”未知" in report
     assert not re.search(r"[A-Za-z]{4,}", report.replace("filing_date", "").replace(",number,", ",").replace("QQ123456", "")
                          .replace("Unknown office", "").replace("YYYY-MM-DD", "")), report
+
+
+@pytest.mark.parametrize("content, expected", [
+    ('number,title\nCN201710000001B,"Unclosed title\nCN201710000002B,Normal\n', "引号"),
+    ("number,title\nCN201710000001B,Bad\x00title\n", "控制字符 U+0000 NUL"),
+    ("number,title\nUA123456C2,Ukrainian\nZZ123456,Unknown office\n", "专利局代码“ZZ”未知"),
+    ("number,title,office\n123456,Unknown office,ZQ\n", "WIPO 标准 ST.3"),
+])
+def test_import_messages_are_in_chinese_for_a_chinese_user(import_holder, write_import_file, content, expected):
+    from django.utils import translation
+
+    from listings import importer
+
+    with translation.override("zh-hans"):
+        result = importer.import_file(write_import_file("zh.csv", content), owner=import_holder)
+        text = " ".join([result.message] + [str(p) for p in result.problems])
+    assert expected in text, text
+    assert not re.search(r"\b(the|row|column|not|is)\b", text), text
