@@ -79,6 +79,7 @@ MAX_ROWS = getattr(settings, "IMPORT_MAX_ROWS", 100_000)
 MAX_UPLOAD_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 MAX_STORED_PROBLEMS = 1000  # per ImportJob (the command line prints them all)
 CHUNK = 500  # rows per query / bulk statement (well under SQLite's parameter limit)
+WRITE_CHUNK = 2000  # rows whose model objects are in memory at once while writing
 
 FORMATS = {  # extension -> format
     ".csv": "csv", ".txt": "csv", ".tsv": "csv",
@@ -242,15 +243,18 @@ def read_file(source, name: str | None = None, *, progress: Progress | None = No
             _("The file is larger than %(size)s MB: split it into smaller files.")
             % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
         )
-    if not data.strip():
+    if not data or data.isspace():  # (data.strip() would copy the whole file)
         raise ImportFileError(_("The file is empty."))
     fmt = detect_format(name or "", data[:64])
     if fmt == "xlsx":
         raw = _read_xlsx(data, progress)
+        del data
     else:
         text, warnings, odd_lines, odd_encoding = _decode(data, fmt)
+        del data  # the bytes are not needed once decoded (the caller passes a path or a file, not bytes)
         tab = (name or "").lower().endswith(".tsv")
         raw = _read_jsonl(text) if fmt == "jsonl" else _read_csv(text, tab=tab)
+        del text
         raw.warnings[:0] = warnings
         if odd_lines:
             raw = import_checks.refuse_mixed_encoding(raw, odd_lines, odd_encoding)
@@ -360,7 +364,8 @@ def _map_headers(cells: list[Any], row: int, unit: str) -> tuple[list[str | None
 
 
 def _sniff_delimiter(text: str) -> str:
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text[:end] if end >= 0 else text  # not text.split(): that would copy the whole file
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
@@ -554,8 +559,10 @@ def _guess_language(title: str, office: str) -> str:
     return "zh-Hant" if office in ("TW", "HK") else "zh-Hans"
 
 
-def validate_rows(raw: RawRows, *, progress: Progress | None = None) -> tuple[list[PatentRow], list[Problem]]:
-    """Check every row (no database). Returns the valid rows and every problem found."""
+def validate_rows(raw: RawRows, *, progress: Progress | None = None,
+                  consume: bool = False) -> tuple[list[PatentRow], list[Problem]]:
+    """Check every row (no database). Returns the valid rows and every problem found. ``consume``
+    empties ``raw.rows`` as it goes (so that a big file is not held twice in memory)."""
     problems: list[Problem] = list(raw.warnings) + list(raw.row_problems)
     valid: list[PatentRow] = []
     seen: dict[tuple[str, str], int] = {}
@@ -565,7 +572,10 @@ def validate_rows(raw: RawRows, *, progress: Progress | None = None) -> tuple[li
     col = raw.headers.get
     status_labels = {str(label).lower(): value for value, label in LegalStatus.choices}
 
-    for index, (row_no, cells) in enumerate(raw.rows, start=1):
+    for index in range(1, total + 1):
+        row_no, cells = raw.rows[index - 1]
+        if consume:
+            raw.rows[index - 1] = None
         row_errors: list[Problem] = []
 
         def error(column: str, message: str, _row=row_no, _errors=row_errors):
@@ -736,6 +746,32 @@ def _sqlite_pages_in_memory():
             cursor.execute("PRAGMA cache_spill = ON")
 
 
+def _existing_owners(rows: list[PatentRow]) -> dict[tuple[str, str], int]:
+    """(office, number) → owner id of the patents that exist already (ids only: cheap for 100,000 rows)."""
+    found: dict[tuple[str, str], int] = {}
+    by_office: dict[str, list[str]] = {}
+    for r in rows:
+        by_office.setdefault(r.office, []).append(r.number)
+    for office, office_numbers in by_office.items():
+        for chunk in _chunks(office_numbers):
+            for number, owner_id in Patent.objects.filter(office=office, number__in=chunk).values_list(
+                    "number", "owner_id"):
+                found[(office, number)] = owner_id
+    return found
+
+
+def _existing_patents(rows: list[PatentRow]) -> dict[tuple[str, str], Patent]:
+    existing: dict[tuple[str, str], Patent] = {}
+    by_office: dict[str, list[str]] = {}
+    for r in rows:
+        by_office.setdefault(r.office, []).append(r.number)
+    for office, office_numbers in by_office.items():
+        for chunk in _chunks(office_numbers):
+            for patent in Patent.objects.filter(office=office, number__in=chunk):
+                existing[(patent.office, patent.number)] = patent
+    return existing
+
+
 class _Abort(Exception):
     """Leave the write transaction (rolling it back) with these problems."""
 
@@ -760,19 +796,12 @@ def write_rows(owner: Organisation, rows: list[PatentRow], *, actor=None, publis
             if publish:
                 _require_owner_can_publish(owner, actor)
 
-            # existing patents, by (office, number), in chunks
-            existing: dict[tuple[str, str], Patent] = {}
-            by_office: dict[str, list[str]] = {}
-            for r in rows:
-                by_office.setdefault(r.office, []).append(r.number)
-            for office, office_numbers in by_office.items():
-                for chunk in _chunks(office_numbers):
-                    for patent in Patent.objects.filter(office=office, number__in=chunk):
-                        existing[(patent.office, patent.number)] = patent
+            # numbers owned by another organisation: all of them first (only ids, not whole patents)
+            owners = _existing_owners(rows)
             conflicts = []
             for r in rows:
-                patent = existing.get((r.office, r.number))
-                if patent is not None and patent.owner_id != owner.pk:
+                owner_id = owners.get((r.office, r.number))
+                if owner_id is not None and owner_id != owner.pk:
                     conflicts.append(Problem(r.row, number_column, _("%(number)s is already listed by another "
                                                                      "organisation") % {"number": r.display_number},
                                              unit=unit))
@@ -783,184 +812,193 @@ def write_rows(owner: Organisation, rows: list[PatentRow], *, actor=None, publis
                 bad = {p.row for p in conflicts}
                 rows = [r for r in rows if r.row not in bad]
 
-            # patents: create and update
-            to_create: list[tuple[PatentRow, Patent]] = []
-            to_update: list[tuple[PatentRow, Patent, dict, dict]] = []  # row, patent, before, after
-            unchanged: list[tuple[PatentRow, Patent]] = []
-            update_fields: set[str] = set()
-            for r in rows:
-                patent = existing.get((r.office, r.number))
-                codes = [str(c) for c in r.ipc] if r.ipc is not None else None
-                if patent is None:
-                    patent = Patent(owner=owner, office=r.office, number=r.number, kind=r.kind, **r.fields)
-                    if "language" not in r.fields:
-                        patent.language = _guess_language(patent.title, r.office)
-                    patent.ipc_codes = codes or []
-                    to_create.append((r, patent))
-                    continue
-                wanted = dict(r.fields)
-                if r.kind:
-                    wanted["kind"] = r.kind
-                if codes is not None:
-                    wanted["ipc_codes"] = codes
-                before = {k: getattr(patent, k) for k, v in wanted.items() if getattr(patent, k) != v}
-                if not before:
-                    unchanged.append((r, patent))
-                    continue
-                after = {k: wanted[k] for k in before}
-                for key, value in after.items():
-                    setattr(patent, key, value)
-                patent.updated_at = now
-                update_fields.update(after)
-                to_update.append((r, patent, before, after))
-            written = 0
-            total_patents = len(to_create) + len(to_update)
-            for chunk in _chunks(to_create, 2000):
-                Patent.objects.bulk_create([p for _r, p in chunk], batch_size=CHUNK)
-                written += len(chunk)
-                report("patents", written, total_patents)
-            if to_update:
-                for chunk in _chunks(to_update, 2000):
-                    Patent.objects.bulk_update([p for _r, p, _b, _a in chunk], sorted(update_fields | {"updated_at"}),
-                                               batch_size=CHUNK)
-                    written += len(chunk)
-                    report("patents", written, total_patents)
-            # classifications: all codes of new patents, and the new codes of patents whose codes changed
-            recode = [(r, p) for r, p, _b, after in to_update if "ipc_codes" in after]
-            for chunk in _chunks([p.pk for _r, p in recode]):
-                PatentClassification.objects.filter(patent_id__in=chunk).delete()
-            PatentClassification.objects.bulk_create(
-                (
-                    PatentClassification(patent_id=p.pk, code=str(c), section=c.section, ipc_class=c.ipc_class,
-                                         subclass=c.subclass, main_group=c.main_group, position=i)
-                    for r, p in [*to_create, *recode] if r.ipc
-                    for i, c in enumerate(r.ipc)
-                ),
-                batch_size=1000,
-            )
-            report("patents", total_patents, total_patents)
-
-            # listings created by earlier imports of these patents
-            row_of = {p.pk: r for r, p in to_create} | {p.pk: r for r, p, _b, _a in to_update} | {
-                p.pk: r for r, p in unchanged}
-            old_ids = [p.pk for _r, p, _b, _a in to_update] + [p.pk for _r, p in unchanged]
-            all_patents = sorted([p for _r, p in to_create] + [p for _r, p, _b, _a in to_update]
-                                 + [p for _r, p in unchanged], key=lambda p: row_of[p.pk].row)
-            old_titles = {p.pk: before["title"] for _r, p, before, _a in to_update if "title" in before}
-            linked: dict[int, Listing] = {}
-            if old_ids:
-                for chunk in _chunks(old_ids):
-                    for listing in Listing.objects.filter(import_patent_id__in=chunk):
-                        linked[listing.import_patent_id] = listing
-            listing_updates: list[Listing] = []
-            listing_audit: list[tuple[str, Listing, dict, dict]] = []
-            republished: list[Listing] = []
-            for patent_id, title in old_titles.items():  # the imported listing follows its patent's title
-                listing = linked.get(patent_id)
-                if listing is not None and listing.title == title and listing.state in (
-                        ListingState.DRAFT, ListingState.PUBLISHED, ListingState.PAUSED):
-                    listing_audit.append(("listing.updated", listing, {"title": listing.title},
-                                          {"title": row_of[patent_id].fields["title"]}))
-                    listing.title = row_of[patent_id].fields["title"]
-                    listing.updated_at = now
-                    listing_updates.append(listing)
-
-            new_listings: list[Listing] = []
-            if publish:
-                terms = default_terms_for(owner)
-                upfront = Listing(**terms).upfront_minor
-                for patent in all_patents:
-                    r = row_of[patent.pk]
-                    listing = linked.get(patent.pk)
-                    if listing is not None and listing.state in (ListingState.PUBLISHED, ListingState.PAUSED):
-                        continue  # already listed; a paused listing stays paused (the owner paused it)
-                    if not patent.is_alive:
-                        result.problems.append(Problem(r.row, "", _("%(number)s was imported but not published: "
-                                                                    "it is expired or lapsed")
-                                                       % {"number": patent.display_number},
-                                                       level="warning", unit=unit))
+            # written in parts of WRITE_CHUNK rows, so that the model objects and audit entries of a big
+            # file are never all in memory at once (one transaction all the same)
+            terms = default_terms_for(owner) if publish else {}
+            index_ids: set[int] = set()
+            published_ids: list[int] = []
+            processed = 0
+            for part in _chunks(rows, WRITE_CHUNK):
+                existing = _existing_patents(part)
+                # patents: create and update
+                to_create: list[tuple[PatentRow, Patent]] = []
+                to_update: list[tuple[PatentRow, Patent, dict, dict]] = []  # row, patent, before, after
+                unchanged: list[tuple[PatentRow, Patent]] = []
+                update_fields: set[str] = set()
+                for r in part:
+                    patent = existing.get((r.office, r.number))
+                    codes = [str(c) for c in r.ipc] if r.ipc is not None else None
+                    if patent is None:
+                        patent = Patent(owner=owner, office=r.office, number=r.number, kind=r.kind, **r.fields)
+                        if "language" not in r.fields:
+                            patent.language = _guess_language(patent.title, r.office)
+                        patent.ipc_codes = codes or []
+                        to_create.append((r, patent))
                         continue
-                    if listing is None:
-                        new_listings.append(Listing(
-                            owner=owner, title=patent.title, import_patent=patent, state=ListingState.PUBLISHED,
-                            published_at=now, state_changed_at=now, created_by_id=actor_id,
-                            upfront_price_minor=upfront, **terms,
-                        ))
-                    elif listing.state == ListingState.DRAFT:
-                        listing_audit.append(("listing.published", listing, {"state": listing.state},
-                                              {"state": ListingState.PUBLISHED}))
-                        listing.state = ListingState.PUBLISHED
-                        listing.published_at = listing.published_at or now
-                        listing.state_changed_at = now
-                        listing.updated_at = now
-                        if listing not in listing_updates:
-                            listing_updates.append(listing)
-                        republished.append(listing)
-                    else:  # withdrawn, licensed out or expired: final states
-                        result.problems.append(Problem(r.row, "", _("%(number)s was imported but not published: "
-                                                                    "its listing is %(state)s")
-                                                       % {"number": patent.display_number,
-                                                          "state": listing.get_state_display()},
-                                                       level="warning", unit=unit))
-                done = 0
-                for chunk in _chunks(new_listings, 2000):
-                    Listing.objects.bulk_create(chunk, batch_size=CHUNK)
-                    done += len(chunk)
-                    report("listings", done, len(new_listings))
-                Through = Listing.patents.through
-                Through.objects.bulk_create(
-                    (Through(listing_id=listing.pk, patent_id=listing.import_patent_id) for listing in new_listings),
+                    wanted = dict(r.fields)
+                    if r.kind:
+                        wanted["kind"] = r.kind
+                    if codes is not None:
+                        wanted["ipc_codes"] = codes
+                    before = {k: getattr(patent, k) for k, v in wanted.items() if getattr(patent, k) != v}
+                    if not before:
+                        unchanged.append((r, patent))
+                        continue
+                    after = {k: wanted[k] for k in before}
+                    for key, value in after.items():
+                        setattr(patent, key, value)
+                    patent.updated_at = now
+                    update_fields.update(after)
+                    to_update.append((r, patent, before, after))
+                written = 0
+                total_patents = len(to_create) + len(to_update)
+                for chunk in _chunks(to_create, 2000):
+                    Patent.objects.bulk_create([p for _r, p in chunk], batch_size=CHUNK)
+                    written += len(chunk)
+                if to_update:
+                    for chunk in _chunks(to_update, 2000):
+                        Patent.objects.bulk_update([p for _r, p, _b, _a in chunk], sorted(update_fields | {"updated_at"}),
+                                                   batch_size=CHUNK)
+                        written += len(chunk)
+                # classifications: all codes of new patents, and the new codes of patents whose codes changed
+                recode = [(r, p) for r, p, _b, after in to_update if "ipc_codes" in after]
+                for chunk in _chunks([p.pk for _r, p in recode]):
+                    PatentClassification.objects.filter(patent_id__in=chunk).delete()
+                PatentClassification.objects.bulk_create(
+                    (
+                        PatentClassification(patent_id=p.pk, code=str(c), section=c.section, ipc_class=c.ipc_class,
+                                             subclass=c.subclass, main_group=c.main_group, position=i)
+                        for r, p in [*to_create, *recode] if r.ipc
+                        for i, c in enumerate(r.ipc)
+                    ),
                     batch_size=1000,
                 )
-            if listing_updates:
-                Listing.objects.bulk_update(
-                    listing_updates, ["title", "state", "published_at", "state_changed_at", "updated_at"],
-                    batch_size=CHUNK,
-                )
+
+                # listings created by earlier imports of these patents
+                row_of = {p.pk: r for r, p in to_create} | {p.pk: r for r, p, _b, _a in to_update} | {
+                    p.pk: r for r, p in unchanged}
+                old_ids = [p.pk for _r, p, _b, _a in to_update] + [p.pk for _r, p in unchanged]
+                all_patents = sorted([p for _r, p in to_create] + [p for _r, p, _b, _a in to_update]
+                                     + [p for _r, p in unchanged], key=lambda p: row_of[p.pk].row)
+                old_titles = {p.pk: before["title"] for _r, p, before, _a in to_update if "title" in before}
+                linked: dict[int, Listing] = {}
+                if old_ids:
+                    for chunk in _chunks(old_ids):
+                        for listing in Listing.objects.filter(import_patent_id__in=chunk):
+                            linked[listing.import_patent_id] = listing
+                listing_updates: list[Listing] = []
+                listing_audit: list[tuple[str, Listing, dict, dict]] = []
+                republished: list[Listing] = []
+                for patent_id, title in old_titles.items():  # the imported listing follows its patent's title
+                    listing = linked.get(patent_id)
+                    if listing is not None and listing.title == title and listing.state in (
+                            ListingState.DRAFT, ListingState.PUBLISHED, ListingState.PAUSED):
+                        listing_audit.append(("listing.updated", listing, {"title": listing.title},
+                                              {"title": row_of[patent_id].fields["title"]}))
+                        listing.title = row_of[patent_id].fields["title"]
+                        listing.updated_at = now
+                        listing_updates.append(listing)
+
+                new_listings: list[Listing] = []
+                if publish:
+                    upfront = Listing(**terms).upfront_minor
+                    for patent in all_patents:
+                        r = row_of[patent.pk]
+                        listing = linked.get(patent.pk)
+                        if listing is not None and listing.state in (ListingState.PUBLISHED, ListingState.PAUSED):
+                            continue  # already listed; a paused listing stays paused (the owner paused it)
+                        if not patent.is_alive:
+                            result.problems.append(Problem(r.row, "", _("%(number)s was imported but not published: "
+                                                                        "it is expired or lapsed")
+                                                           % {"number": patent.display_number},
+                                                           level="warning", unit=unit))
+                            continue
+                        if listing is None:
+                            new_listings.append(Listing(
+                                owner=owner, title=patent.title, import_patent=patent, state=ListingState.PUBLISHED,
+                                published_at=now, state_changed_at=now, created_by_id=actor_id,
+                                upfront_price_minor=upfront, **terms,
+                            ))
+                        elif listing.state == ListingState.DRAFT:
+                            listing_audit.append(("listing.published", listing, {"state": listing.state},
+                                                  {"state": ListingState.PUBLISHED}))
+                            listing.state = ListingState.PUBLISHED
+                            listing.published_at = listing.published_at or now
+                            listing.state_changed_at = now
+                            listing.updated_at = now
+                            if listing not in listing_updates:
+                                listing_updates.append(listing)
+                            republished.append(listing)
+                        else:  # withdrawn, licensed out or expired: final states
+                            result.problems.append(Problem(r.row, "", _("%(number)s was imported but not published: "
+                                                                        "its listing is %(state)s")
+                                                           % {"number": patent.display_number,
+                                                              "state": listing.get_state_display()},
+                                                           level="warning", unit=unit))
+                    done = 0
+                    for chunk in _chunks(new_listings, 2000):
+                        Listing.objects.bulk_create(chunk, batch_size=CHUNK)
+                        done += len(chunk)
+                    Through = Listing.patents.through
+                    Through.objects.bulk_create(
+                        (Through(listing_id=listing.pk, patent_id=listing.import_patent_id) for listing in new_listings),
+                        batch_size=1000,
+                    )
+                if listing_updates:
+                    Listing.objects.bulk_update(
+                        listing_updates, ["title", "state", "published_at", "state_changed_at", "updated_at"],
+                        batch_size=CHUNK,
+                    )
+
+                # every listing that shows a changed patent goes back to the search index
+                changed_ids = [p.pk for _r, p, _b, _a in to_update]
+                index_ids |= {listing.pk for listing in new_listings} | {listing.pk for listing in listing_updates}
+                for chunk in _chunks(changed_ids):
+                    index_ids.update(Listing.patents.through.objects.filter(patent_id__in=chunk)
+                                     .values_list("listing_id", flat=True))
+
+                # audit log, in bulk (the fields audit.record fills)
+                patent_type = ContentType.objects.get_for_model(Patent)
+                listing_type = ContentType.objects.get_for_model(Listing)
+                entries = []
+
+                def entry(action, target, target_type, before, after):
+                    entries.append(AuditEntry(
+                        action=action, actor_id=actor_id, organisation=owner, target_type=target_type,
+                        target_id=str(target.pk), target_repr=str(target)[:200], before=_jsonable(before),
+                        after=_jsonable(after), created_at=now,
+                    ))
+
+                for r, patent in to_create:
+                    entry("patent.created", patent, patent_type, {},
+                          {**r.fields, "number": patent.display_number, "ipc_codes": patent.ipc_codes, "import": True})
+                for _r, patent, before, after in to_update:
+                    entry("patent.updated", patent, patent_type, before, {**after, "import": True})
+                for listing in new_listings:  # created and published at once: one entry says both
+                    entry("listing.published", listing, listing_type, {},
+                          {"state": ListingState.PUBLISHED, "created": True, "title": listing.title, **terms,
+                           "patents": [listing.import_patent.display_number], "import": True})
+                for action, listing, before, after in listing_audit:
+                    entry(action, listing, listing_type, before, {**after, "import": True})
+                AuditEntry.objects.bulk_create(entries, batch_size=CHUNK)
+                result.created += len(to_create)
+                result.updated += len(to_update)
+                result.unchanged += len(unchanged)
+                result.published += len(new_listings) + len(republished)
+                published_ids += [listing.pk for listing in new_listings] + [listing.pk for listing in republished]
+                processed += len(part)
+                report("patents", processed, len(rows))
+                del to_create, to_update, unchanged, new_listings, republished, entries, existing, linked
             report("listings", 1, 1)
-
-            # every listing that shows a changed patent goes back to the search index
-            changed_ids = [p.pk for _r, p, _b, _a in to_update]
-            index_ids = {listing.pk for listing in new_listings} | {listing.pk for listing in listing_updates}
-            for chunk in _chunks(changed_ids):
-                index_ids.update(Listing.patents.through.objects.filter(patent_id__in=chunk)
-                                 .values_list("listing_id", flat=True))
-
-            # audit log, in bulk (the fields audit.record fills)
-            report("recording", 0, 1)
-            patent_type = ContentType.objects.get_for_model(Patent)
-            listing_type = ContentType.objects.get_for_model(Listing)
-            entries = []
-
-            def entry(action, target, target_type, before, after):
-                entries.append(AuditEntry(
-                    action=action, actor_id=actor_id, organisation=owner, target_type=target_type,
-                    target_id=str(target.pk), target_repr=str(target)[:200], before=_jsonable(before),
-                    after=_jsonable(after), created_at=now,
-                ))
-
-            for r, patent in to_create:
-                entry("patent.created", patent, patent_type, {},
-                      {**r.fields, "number": patent.display_number, "ipc_codes": patent.ipc_codes, "import": True})
-            for _r, patent, before, after in to_update:
-                entry("patent.updated", patent, patent_type, before, {**after, "import": True})
-            for listing in new_listings:  # created and published at once: one entry says both
-                entry("listing.published", listing, listing_type, {},
-                      {"state": ListingState.PUBLISHED, "created": True, "title": listing.title, **terms,
-                       "patents": [listing.import_patent.display_number], "import": True})
-            for action, listing, before, after in listing_audit:
-                entry(action, listing, listing_type, before, {**after, "import": True})
-            result.created, result.updated, result.unchanged = len(to_create), len(to_update), len(unchanged)
-            result.published = len(new_listings) + len(republished)
             counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
                       "published": result.published, "mode": mode, "publish": publish, **(context or {})}
-            entry("import.completed", owner, ContentType.objects.get_for_model(Organisation), {}, counts)
-            for chunk in _chunks(entries, 2000):
-                AuditEntry.objects.bulk_create(chunk, batch_size=CHUNK)
+            AuditEntry.objects.create(
+                action="import.completed", actor_id=actor_id, organisation=owner,
+                target_type=ContentType.objects.get_for_model(Organisation), target_id=str(owner.pk),
+                target_repr=str(owner)[:200], before={}, after=_jsonable(counts), created_at=now)
             report("recording", 1, 1)
 
             # on commit: the matching fan-out per newly published listing, ONE index task for all
-            published_ids = [listing.pk for listing in new_listings] + [listing.pk for listing in republished]
             # robust: a failing receiver or index task is logged; it cannot undo the committed import
             if published_ids:
                 transaction.on_commit(_send_published(published_ids), robust=True)
@@ -1033,7 +1071,8 @@ def import_file(source, *, owner: Organisation, name: str | None = None, actor=N
     result.format = raw.format
     result.total_rows = len(raw.rows) + len(raw.row_problems)
     report("reading", 1, 1)
-    rows, problems = validate_rows(raw, progress=progress)
+    rows, problems = validate_rows(raw, progress=progress, consume=True)
+    raw.rows = []
     result.problems = problems
     result.valid_rows = len(rows)
     if result.errors and mode == ImportMode.ALL_OR_NOTHING:
@@ -1190,12 +1229,11 @@ def run_import_job(job_id: int) -> ImportJob | None:
     with translation.override(job_language(job)):
         job = start_import_job(job)
         try:
-            with job.file.open("rb") as fh:
-                data = fh.read(MAX_UPLOAD_BYTES + 1)
-            result = import_file(
-                data, name=job.original_name, owner=job.owner, actor=actor, publish=job.publish, mode=job.mode,
-                progress=JobProgress(job), context={"file": job.original_name, "job": job.pk},
-            )
+            with job.file.open("rb") as fh:  # read_file reads it (at most MAX_UPLOAD_BYTES + 1)
+                result = import_file(
+                    fh, name=job.original_name, owner=job.owner, actor=actor, publish=job.publish,
+                    mode=job.mode, progress=JobProgress(job), context={"file": job.original_name, "job": job.pk},
+                )
         except ActionError as exc:  # e.g. the uploader left the organisation, or it lost its verification
             return fail_import_job(job, str(exc))
         except Exception:
