@@ -166,3 +166,37 @@ def test_a_damaged_workbook_is_a_clear_error_not_a_crash(tmp_path, db):
     path = workbook(tmp_path / "damaged.xlsx", title_chars=10, tail_rows='<row r="3"><c r="A3" t="s"><v>99</v></c></row>')
     with pytest.raises(importer.ImportFileError, match="This is not an Excel .xlsx file that can be read"):
         importer.read_file(path)
+
+
+def test_a_workbook_at_the_limits_is_accepted_and_stays_under_300_mb(tmp_path, capsys):
+    """1,200 rows whose abstracts are 32,000-character shared strings (~37 MiB of text, just under the
+    shared-strings cap, incompressible so that the ratio check passes): read and validated in a child."""
+    import base64
+
+    path = tmp_path / "limits.xlsx"
+    rows, chars = 1200, 32_000
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", ROOT_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+            strings.write(f"<sst {NS}>".encode())
+            for _ in range(rows):
+                strings.write(b"<si><t>" + base64.b64encode(os.urandom(chars * 3 // 4))[:chars] + b"</t></si>")
+            strings.write(b"</sst>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(f'<worksheet {NS}><sheetData>{HEADER_ROW[:-6]}'
+                        '<c r="C1" t="inlineStr"><is><t>abstract</t></is></c></row>'.encode())
+            for i in range(rows):
+                r = i + 2
+                sheet.write(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>CN{201710000001 + i}B</t></is></c>'
+                            f'<c r="B{r}" t="inlineStr"><is><t>Patent {i}</t></is></c>'
+                            f'<c r="C{r}" t="s"><v>{i}</v></c></row>'.encode())
+            sheet.write(b"</sheetData></worksheet>")
+    result = run_in_child(path)
+    with capsys.disabled():
+        print(f"\n[import memory] accepted workbook at the limits ({path.stat().st_size / 2**20:.0f} MiB file, "
+              f"{rows} rows x 32,000 characters): peak RSS {result['rss']:.0f} MB")
+    assert result["message"] == "" and result["errors"] == [] and result["rows"] == rows
+    assert result["rss"] <= LIMIT_MB
