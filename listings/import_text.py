@@ -16,6 +16,7 @@ Pure functions (no Django models); ``listings.importer`` turns what they find in
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 import unicodedata
@@ -48,11 +49,45 @@ class Record:
     cells: list[str]
 
 
-def records(text: str, delimiter: str) -> Iterator[Record]:
+class UTF8Source:
+    """A file already checked to be UTF-8, decoded one line at a time: a 50 MB file never becomes one
+    ``str`` (which takes 2 or 4 bytes per character as soon as it holds one Chinese character)."""
+
+    _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+    def __init__(self, data: bytes, start: int = 0):
+        self.data, self.start = data, start
+
+    def lines(self) -> Iterator[str]:
+        for match in self._LINE.finditer(self.data, self.start):
+            yield match.group().decode("utf-8")
+
+    def first_line(self) -> str:
+        end = self.data.find(b"\n", self.start)
+        return self.data[self.start:end if end >= 0 else len(self.data)].decode("utf-8", "replace")
+
+    def text(self) -> str:
+        return self.data[self.start:].decode("utf-8")
+
+
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8, checked in 1 MiB pieces (without keeping the decoded text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(data[start:start + (1 << 20)])
+        decoder.decode(b"", True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def records(text: str | UTF8Source, delimiter: str) -> Iterator[Record]:
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_CELL_CHARS))
     # an iterator of lines, not io.StringIO(text): StringIO copies the whole text into a 4-bytes-per-
     # character buffer (a 50 MB file took 200 MB more)
-    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
+    lines = text.lines() if isinstance(text, UTF8Source) else _lines(text)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     number, last_line = 0, 0
     while True:
         first_line = last_line + 1
@@ -63,7 +98,8 @@ def records(text: str, delimiter: str) -> Iterator[Record]:
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 raise CSVCellTooLong(number + 1, first_line) from None
-            field, line = open_quote(text, first_line, delimiter)
+            full = text.text() if isinstance(text, UTF8Source) else text
+            field, line = open_quote(full, first_line, delimiter)
             raise CSVQuoteError(number + 1, field, line) from None
         number += 1
         last_line = reader.line_num

@@ -80,7 +80,7 @@ MAX_UPLOAD_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024
 MAX_STORED_PROBLEMS = 1000  # per ImportJob (the command line prints them all)
 CHUNK = 500  # rows per query / bulk statement (well under SQLite's parameter limit)
 WRITE_CHUNK = 2000  # rows whose model objects are in memory at once while writing
-SQLITE_SPILL_PAGES = 12_000  # ~47 MiB of changed pages kept in memory before SQLite spills them
+SQLITE_SPILL_PAGES = 6_000  # ~23 MiB of changed pages kept in memory before SQLite spills them
 
 FORMATS = {  # extension -> format
     ".csv": "csv", ".txt": "csv", ".tsv": "csv",
@@ -284,7 +284,9 @@ def _looks_chinese(text: str) -> bool:
 
 def _decode(data: bytes, fmt: str) -> tuple[str, list[Problem], set[int], str]:
     """Text, file warnings, the physical lines saved in another encoding than the rest of the file,
-    and the name of that other encoding."""
+    and the name of that other encoding. A UTF-8 CSV file stays bytes, decoded line by line."""
+    if fmt == "csv" and import_text.is_utf8(data):
+        return import_text.UTF8Source(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0), [], set(), ""
     try:
         return data.decode("utf-8-sig"), [], set(), ""
     except UnicodeDecodeError as exc:
@@ -364,9 +366,12 @@ def _map_headers(cells: list[Any], row: int, unit: str) -> tuple[list[str | None
     return names, headers, warnings
 
 
-def _sniff_delimiter(text: str) -> str:
-    end = text.find("\n")
-    first = text[:end] if end >= 0 else text  # not text.split(): that would copy the whole file
+def _sniff_delimiter(text) -> str:
+    if isinstance(text, import_text.UTF8Source):
+        first = text.first_line()
+    else:
+        end = text.find("\n")
+        first = text[:end] if end >= 0 else text  # not text.split(): that would copy the whole file
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
