@@ -155,6 +155,18 @@ def write_big_csv(path: Path, rows: int, max_bytes: int) -> int:
 
 
 # --- the measured child process ------------------------------------------------------------
+def peak_rss_kib() -> int:
+    """This process's peak RSS: VmHWM on Linux (ru_maxrss would include the parent's high-water mark,
+    which Linux carries over ``exec``), ru_maxrss elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 def child(path: str, write: bool) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
     sys.path.insert(0, str(BASE_DIR))
@@ -182,7 +194,7 @@ def child(path: str, write: bool) -> None:
         out.update(rows=result.total_rows, valid=result.valid_rows, created=result.created,
                    errors=len(result.errors), message=result.message[:200])
     out["seconds"] = round(time.monotonic() - start, 1)
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_rss_mb"] = round(peak_rss_kib() / 1024, 1)
     print(json.dumps(out))
 
 

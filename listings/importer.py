@@ -79,8 +79,8 @@ MAX_ROWS = getattr(settings, "IMPORT_MAX_ROWS", 100_000)
 MAX_UPLOAD_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 MAX_STORED_PROBLEMS = 1000  # per ImportJob (the command line prints them all)
 CHUNK = 500  # rows per query / bulk statement (well under SQLite's parameter limit)
-WRITE_CHUNK = 2000  # rows whose model objects are in memory at once while writing
-SQLITE_SPILL_PAGES = 6_000  # ~23 MiB of changed pages kept in memory before SQLite spills them
+WRITE_CHUNK = 1000  # rows whose model objects are in memory at once while writing
+SQLITE_SPILL_PAGES = 2_500  # ~10 MiB of changed pages kept in memory before SQLite spills them
 
 FORMATS = {  # extension -> format
     ".csv": "csv", ".txt": "csv", ".tsv": "csv",
@@ -790,9 +790,11 @@ class _Abort(Exception):
 
 def write_rows(owner: Organisation, rows: list[PatentRow], *, actor=None, publish: bool = False,
                mode: str = ImportMode.ALL_OR_NOTHING, unit: str = "row", number_column: str = "number",
-               progress: Progress | None = None, context: dict | None = None) -> ImportResult:
+               progress: Progress | None = None, context: dict | None = None,
+               release: bool = False) -> ImportResult:
     """Write valid rows in one transaction. Rows of numbers owned by another organisation are
-    problems: in all-or-nothing mode they abort the whole write."""
+    problems: in all-or-nothing mode they abort the whole write. ``release``: the list is the
+    callee's, emptied part by part as it is written (a big import's rows are not kept twice)."""
     result = ImportResult(mode=mode, publish=publish)
     report = progress or (lambda stage, done, total: None)
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
@@ -827,7 +829,11 @@ def write_rows(owner: Organisation, rows: list[PatentRow], *, actor=None, publis
             index_ids: set[int] = set()
             published_ids: list[int] = []
             processed = 0
-            for part in _chunks(rows, WRITE_CHUNK):
+            total_rows = len(rows)
+            for start in range(0, total_rows, WRITE_CHUNK):
+                part = rows[start:start + WRITE_CHUNK]
+                if release:  # the caller gave the rows away: drop each part once written
+                    rows[start:start + WRITE_CHUNK] = [None] * len(part)
                 existing = _existing_patents(part)
                 # patents: create and update
                 to_create: list[tuple[PatentRow, Patent]] = []
@@ -996,7 +1002,7 @@ def write_rows(owner: Organisation, rows: list[PatentRow], *, actor=None, publis
                 result.published += len(new_listings) + len(republished)
                 published_ids += [listing.pk for listing in new_listings] + [listing.pk for listing in republished]
                 processed += len(part)
-                report("patents", processed, len(rows))
+                report("patents", processed, total_rows)
                 del to_create, to_update, unchanged, new_listings, republished, entries, existing, linked
             report("listings", 1, 1)
             counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
@@ -1024,7 +1030,7 @@ def write_rows(owner: Organisation, rows: list[PatentRow], *, actor=None, publis
                            "Try again.")
         result.problems.append(Problem(None, "", result.message))
         return result
-    result.valid_rows = len(rows)
+    result.valid_rows = total_rows
     result.imported = True
     return result
 
@@ -1089,8 +1095,11 @@ def import_file(source, *, owner: Organisation, name: str | None = None, actor=N
         return result
     if dry_run:
         return result
-    written = write_rows(owner, rows, actor=actor, publish=publish, mode=mode, unit=raw.unit,
-                         number_column=raw.headers.get("number", "number"), progress=progress, context=context)
+    holder = [rows]
+    del rows  # write_rows empties the list as it writes
+    written = write_rows(owner, holder.pop(), release=True, actor=actor, publish=publish, mode=mode,
+                         unit=raw.unit, number_column=raw.headers.get("number", "number"), progress=progress,
+                         context=context)
     written.problems = problems + written.problems
     written.format, written.total_rows, written.dry_run = raw.format, result.total_rows, dry_run
     if written.imported and written.created + written.updated + written.unchanged == 0 and written.errors:
