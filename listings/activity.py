@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 LABELS = {
     "patent.created": _("Patent added"),
     "patent.updated": _("Patent details updated"),
+    "patent.renumbered": _("Patent number corrected"),
     "listing.created": _("Listing created"),
     "listing.updated": _("Listing edited"),
     "listing.published": _("Listing published"),

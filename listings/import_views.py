@@ -6,7 +6,6 @@ organisation does not exist. The work is done by ``listings.importer`` (a backgr
 
 from __future__ import annotations
 
-import csv
 import os
 
 from django import forms
@@ -16,6 +15,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from listings import importer
 from listings.models import ImportJob, ImportMode, ImportStatus
+from marketplace import csvsafe
 from marketplace.actions import ActionError, membership_of
 from marketplace.models import Organisation
 
@@ -172,17 +173,23 @@ def import_status(request, slug, pk):
 @login_required
 @require_GET
 def import_report(request, slug, pk):
-    """The per-row report as CSV (UTF-8 with BOM so that Excel opens it right)."""
+    """The per-row report as CSV (UTF-8 with BOM so that Excel opens it right), in the language of
+    the member who ran the import (its messages were written in that language), every cell safe to
+    open in a spreadsheet (``marketplace.csvsafe``: the Column field repeats the uploaded header)."""
     job = _job(request, slug, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stem = os.path.splitext(job.original_name)[0] or "import"
     response["Content-Disposition"] = content_disposition_header(True, f"{stem[:60]}-report.csv")
     response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([_("Row"), _("Column"), _("Level"), _("Message")])
-    for problem in job.errors:
-        level = _("warning") if problem.get("level") == "warning" else _("error")
-        writer.writerow([problem.get("row") or "", problem.get("column", ""), level, problem.get("message", "")])
+    writer = csvsafe.writer(response)
+    with translation.override(importer.job_language(job)):
+        writer.writerow([_("Row"), _("Column"), _("Level"), _("Message")])
+        for problem in job.errors:
+            level = _("warning") if problem.get("level") == "warning" else _("error")
+            row = problem.get("row") or ""
+            if row and problem.get("unit") == "line":
+                row = _("line %(number)s") % {"number": row}
+            writer.writerow([row, problem.get("column", ""), level, problem.get("message", "")])
     return response
 
 

@@ -52,7 +52,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from listings import numbers
+from listings import import_checks, import_safety, import_text, numbers
+from listings.import_problems import ImportFileError, Problem, RawRows
 from listings.actions import default_terms_for, listing_published
 from listings.models import (
     ImportJob,
@@ -78,6 +79,8 @@ MAX_ROWS = getattr(settings, "IMPORT_MAX_ROWS", 100_000)
 MAX_UPLOAD_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 MAX_STORED_PROBLEMS = 1000  # per ImportJob (the command line prints them all)
 CHUNK = 500  # rows per query / bulk statement (well under SQLite's parameter limit)
+WRITE_CHUNK = 1000  # rows whose model objects are in memory at once while writing
+SQLITE_SPILL_PAGES = 2_500  # ~10 MiB of changed pages kept in memory before SQLite spills them
 
 FORMATS = {  # extension -> format
     ".csv": "csv", ".txt": "csv", ".tsv": "csv",
@@ -148,55 +151,6 @@ def canonical_column(header: Any) -> str:
 
 
 # --- problems and results ---------------------------------------------------------------
-@dataclass
-class Problem:
-    """One problem: ``row`` as the user sees it (None for the whole file), ``column`` as the file
-    names it ('' for the whole row), a specific translated ``message``."""
-
-    row: int | None
-    column: str
-    message: str
-    level: str = "error"  # or "warning"
-    unit: str = "row"  # "row" (CSV/Excel) or "line" (JSON Lines)
-
-    def __str__(self) -> str:
-        values = {"row": self.row, "column": self.column, "message": self.message}
-        if self.row is None:
-            return self.message if not self.column else _("column %(column)s: %(message)s") % values
-        if self.unit == "line":
-            if self.column:
-                return _("line %(row)s, field %(column)s: %(message)s") % values
-            return _("line %(row)s: %(message)s") % values
-        if self.column:
-            return _("row %(row)s, column %(column)s: %(message)s") % values
-        return _("row %(row)s: %(message)s") % values
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message, "level": self.level,
-                "unit": self.unit}
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (encoding, format, missing columns)."""
-
-    def __init__(self, message: str, problems: list[Problem] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.problems = problems or [Problem(None, "", message)]
-
-
-@dataclass
-class RawRows:
-    """What ``read_file`` returns: rows of raw cells keyed by canonical column."""
-
-    format: str
-    rows: list[tuple[int, dict[str, Any]]]  # (row number as the user sees it, {column: raw value})
-    headers: dict[str, str]  # canonical column -> the name the file uses (for messages)
-    unit: str = "row"
-    warnings: list[Problem] = field(default_factory=list)
-    row_problems: list[Problem] = field(default_factory=list)  # rows that could not even be read
-
-
 @dataclass
 class PatentRow:
     """A valid row, normalised: ready to write."""
@@ -290,16 +244,21 @@ def read_file(source, name: str | None = None, *, progress: Progress | None = No
             _("The file is larger than %(size)s MB: split it into smaller files.")
             % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
         )
-    if not data.strip():
+    if not data or data.isspace():  # (data.strip() would copy the whole file)
         raise ImportFileError(_("The file is empty."))
     fmt = detect_format(name or "", data[:64])
     if fmt == "xlsx":
         raw = _read_xlsx(data, progress)
+        del data
     else:
-        text, warnings = _decode(data, fmt)
+        text, warnings, odd_lines, odd_encoding = _decode(data, fmt)
+        del data  # the bytes are not needed once decoded (the caller passes a path or a file, not bytes)
         tab = (name or "").lower().endswith(".tsv")
         raw = _read_jsonl(text) if fmt == "jsonl" else _read_csv(text, tab=tab)
+        del text
         raw.warnings[:0] = warnings
+        if odd_lines:
+            raw = import_checks.refuse_mixed_encoding(raw, odd_lines, odd_encoding)
     if len(raw.rows) > MAX_ROWS:
         raise ImportFileError(
             _("The file has %(count)s rows; at most %(max)s can be imported at once: split it.")
@@ -323,23 +282,27 @@ def _looks_chinese(text: str) -> bool:
     return cjk / len(non_ascii) >= 0.9
 
 
-def _decode(data: bytes, fmt: str) -> tuple[str, list[Problem]]:
+def _decode(data: bytes, fmt: str) -> tuple[str, list[Problem], set[int], str]:
+    """Text, file warnings, the physical lines saved in another encoding than the rest of the file,
+    and the name of that other encoding. A UTF-8 CSV file stays bytes, decoded line by line."""
+    if fmt == "csv" and import_text.is_utf8(data):
+        return import_text.UTF8Source(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0), [], set(), ""
     try:
-        return data.decode("utf-8-sig"), []
+        return data.decode("utf-8-sig"), [], set(), ""
     except UnicodeDecodeError as exc:
         bad = exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with a byte-order mark
         try:
-            return data.decode("utf-16"), []
+            return data.decode("utf-16"), [], set(), ""
         except UnicodeDecodeError:
             pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and _looks_chinese(text):
-        return text, [Problem(None, "", _("The file is not UTF-8; it was read as GB18030 (Chinese). Check the "
-                                          "text below and save the file as UTF-8 to be sure."), level="warning")]
+    decoded = import_text.decode_gb18030_lines(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+    if decoded.bad_line is None and _looks_chinese(decoded.text):
+        if len(decoded.utf8_lines) > len(decoded.gb_lines):  # a UTF-8 file with a few GB18030 lines
+            return decoded.text, [], decoded.gb_lines, "GB18030"
+        return decoded.text, [Problem(None, "", _("The file is not UTF-8; it was read as GB18030 (Chinese). Check "
+                                                  "the text below and save the file as UTF-8 to be sure."),
+                                      level="warning")], decoded.utf8_lines, "UTF-8"
     start = bad.start - (3 if data.startswith(b"\xef\xbb\xbf") else 0)
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     row, column = _locate_byte(body, start, fmt)
@@ -403,37 +366,51 @@ def _map_headers(cells: list[Any], row: int, unit: str) -> tuple[list[str | None
     return names, headers, warnings
 
 
-def _sniff_delimiter(text: str) -> str:
-    first = text.split("\n", 1)[0]
+def _sniff_delimiter(text) -> str:
+    if isinstance(text, import_text.UTF8Source):
+        first = text.first_line()
+    else:
+        end = text.find("\n")
+        first = text[:end] if end >= 0 else text  # not text.split(): that would copy the whole file
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
 
 
 def _read_csv(text: str, tab: bool = False) -> RawRows:
-    csv.field_size_limit(max(csv.field_size_limit(), 10_000_000))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if tab else _sniff_delimiter(text))
+    delimiter = "\t" if tab else _sniff_delimiter(text)
     rows: list[tuple[int, dict]] = []
     problems: list[Problem] = []
+    lines: dict[int, tuple[int, int]] = {}  # row -> its first and last physical line
+    header: list[str] = []
     try:
-        header = next(reader, None)
+        records = import_text.records(text, delimiter)
+        first = next(records, None)
+        header = first.cells if first else []
         if not header or not any(c.strip() for c in header):
             raise ImportFileError(_("The first row must name the columns (number, title, ...), but it is empty."))
         names, headers, warnings = _map_headers(header, 1, "row")
         width = len(header)
-        for row_no, record in enumerate(reader, start=2):
-            if not any(c.strip() for c in record):
+        for record in records:
+            row_no, cells = record.number, record.cells
+            if not any(c.strip() for c in cells):
                 continue
-            if len(record) > width and any(c.strip() for c in record[width:]):
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
                 problems.append(Problem(row_no, "", _("this row has %(count)s values but the header names "
-                                                      "%(columns)s columns") % {"count": len(record), "columns": width}))
+                                                      "%(columns)s columns") % {"count": len(cells), "columns": width}))
                 continue
-            rows.append((row_no, {n: v for n, v in zip(names, record) if n is not None}))
-    except csv.Error as exc:
-        raise ImportFileError(
-            _("Line %(line)s is not valid CSV (%(error)s).") % {"line": reader.line_num, "error": exc}
-        ) from None
-    return RawRows("csv", rows, headers, "row", warnings, problems)
+            for index, value in enumerate(cells):
+                if "\n" in value or "\r" in value:
+                    if import_text.suspicious_multiline(value, delimiter, import_checks.looks_like_number):
+                        raise import_text.CSVQuoteError(row_no, index, record.first_line
+                                                        + sum(c.count("\n") for c in cells[:index]))
+            lines[row_no] = (record.first_line, record.last_line)
+            rows.append((row_no, {n: v for n, v in zip(names, cells) if n is not None}))
+    except import_text.CSVQuoteError as exc:
+        raise import_checks.unclosed_quote_error(exc, header) from None
+    except import_text.CSVCellTooLong as exc:
+        raise import_checks.csv_cell_too_long_error(exc) from None
+    return RawRows("csv", rows, headers, "row", warnings, problems, lines)
 
 
 def _read_jsonl(text: str) -> RawRows:
@@ -452,7 +429,7 @@ def _read_jsonl(text: str) -> RawRows:
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            problems.append(Problem(line_no, "", _("not valid JSON (%(error)s)") % {"error": exc}, unit="line"))
+            problems.append(Problem(line_no, "", _("not valid JSON (at character %(column)s)") % {"column": exc.colno}, unit="line"))
             continue
         if not isinstance(obj, dict):
             problems.append(Problem(line_no, "", _("expected a JSON object {…}"), unit="line"))
@@ -477,8 +454,10 @@ def _read_xlsx(data: bytes, progress: Progress | None) -> RawRows:
     import openpyxl
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            import_safety.check_xlsx(archive)  # sizes, ratio, cells: before openpyxl inflates anything
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
         raise ImportFileError(
             _("This is not an Excel .xlsx file that can be read (%(error)s).") % {"error": exc}
         ) from None
@@ -491,7 +470,8 @@ def _read_xlsx(data: bytes, progress: Progress | None) -> RawRows:
         if len(sheets) > 1:
             warnings.append(Problem(None, "", _('Only the first sheet, "%(sheet)s", was read.') % {"sheet": sheet.title},
                                     level="warning"))
-        estimate = sheet.max_row or 0
+        estimate = min(sheet.max_row or 0, MAX_ROWS)
+        sheet.reset_dimensions()  # a claimed A1:XFD1048576 would pad every row to 16,384 cells
         rows: list[tuple[int, dict]] = []
         names: list[str | None] | None = None
         headers: dict[str, str] = {}
@@ -503,10 +483,17 @@ def _read_xlsx(data: bytes, progress: Progress | None) -> RawRows:
                 warnings += header_warnings
                 continue
             rows.append((row_no, {n: v for n, v in zip(names, values) if n is not None}))
+            if len(rows) > MAX_ROWS:  # stop streaming now: read_file refuses the file anyway
+                break
             if progress and row_no % 1000 == 0:
                 progress("reading", row_no, estimate)
         if names is None:
             raise ImportFileError(_("The first sheet is empty."))
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, OSError) as exc:
+        logger.info("unreadable workbook: %r", exc)  # e.g. a shared-string index past the shared strings
+        raise ImportFileError(
+            _("This is not an Excel .xlsx file that can be read (%(error)s).") % {"error": type(exc).__name__}
+        ) from None
     finally:
         workbook.close()
     return RawRows("xlsx", rows, headers, "row", warnings, [])
@@ -578,8 +565,10 @@ def _guess_language(title: str, office: str) -> str:
     return "zh-Hant" if office in ("TW", "HK") else "zh-Hans"
 
 
-def validate_rows(raw: RawRows, *, progress: Progress | None = None) -> tuple[list[PatentRow], list[Problem]]:
-    """Check every row (no database). Returns the valid rows and every problem found."""
+def validate_rows(raw: RawRows, *, progress: Progress | None = None,
+                  consume: bool = False) -> tuple[list[PatentRow], list[Problem]]:
+    """Check every row (no database). Returns the valid rows and every problem found. ``consume``
+    empties ``raw.rows`` as it goes (so that a big file is not held twice in memory)."""
     problems: list[Problem] = list(raw.warnings) + list(raw.row_problems)
     valid: list[PatentRow] = []
     seen: dict[tuple[str, str], int] = {}
@@ -589,7 +578,10 @@ def validate_rows(raw: RawRows, *, progress: Progress | None = None) -> tuple[li
     col = raw.headers.get
     status_labels = {str(label).lower(): value for value, label in LegalStatus.choices}
 
-    for index, (row_no, cells) in enumerate(raw.rows, start=1):
+    for index in range(1, total + 1):
+        row_no, cells = raw.rows[index - 1]
+        if consume:
+            raw.rows[index - 1] = None
         row_errors: list[Problem] = []
 
         def error(column: str, message: str, _row=row_no, _errors=row_errors):
@@ -598,6 +590,7 @@ def validate_rows(raw: RawRows, *, progress: Progress | None = None) -> tuple[li
         for name, value in cells.items():
             if isinstance(value, dict) or (isinstance(value, (list, tuple)) and name not in (*LIST_COLUMNS, "cpc_or_ipc")):
                 error(name, _("expected a single value, not a list or object"))
+        row_errors += import_checks.control_character_problems(cells, raw.headers, row_no, unit)
         if row_errors:
             problems += row_errors
             continue
@@ -608,7 +601,7 @@ def validate_rows(raw: RawRows, *, progress: Progress | None = None) -> tuple[li
         country_cell = _text(cells.get("country")).upper()
         parsed = None
         if office_cell and office_cell not in numbers.OFFICES:
-            error("office", _('"%(value)s" is not a patent office code (expected e.g. CN, US, EP)')
+            error("office", _('"%(value)s" is not a patent office code (WIPO Standard ST.3, e.g. CN, US, EP)')
                   % {"value": _text(cells.get("office"))})
         else:
             default_office = office_cell or country_cell or None
@@ -746,17 +739,46 @@ def _sqlite_pages_in_memory():
     """On SQLite, a big transaction spills changed pages to the database file before the commit,
     which takes the EXCLUSIVE lock: from then on every reader (the polling status page, in fact the
     whole site) waits until the commit. Keeping the pages in memory until the commit leaves readers
-    free for all but the commit itself. (PostgreSQL needs nothing of the sort.)"""
+    free for all but the commit itself, up to ``SQLITE_SPILL_PAGES`` (a bound on the memory an import
+    may take; bigger imports block readers for their last part). PostgreSQL needs nothing of the sort."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_spill = OFF")
+        # not OFF: with OFF, SQLite keeps every changed page of a 50,000-row import in this process's
+        # memory (+250 MB measured); past this many pages (x 4 KiB) it spills and readers wait
+        cursor.execute(f"PRAGMA cache_spill = {SQLITE_SPILL_PAGES}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_spill = ON")
+
+
+def _existing_owners(rows: list[PatentRow]) -> dict[tuple[str, str], int]:
+    """(office, number) → owner id of the patents that exist already (ids only: cheap for 100,000 rows)."""
+    found: dict[tuple[str, str], int] = {}
+    by_office: dict[str, list[str]] = {}
+    for r in rows:
+        by_office.setdefault(r.office, []).append(r.number)
+    for office, office_numbers in by_office.items():
+        for chunk in _chunks(office_numbers):
+            for number, owner_id in Patent.objects.filter(office=office, number__in=chunk).values_list(
+                    "number", "owner_id"):
+                found[(office, number)] = owner_id
+    return found
+
+
+def _existing_patents(rows: list[PatentRow]) -> dict[tuple[str, str], Patent]:
+    existing: dict[tuple[str, str], Patent] = {}
+    by_office: dict[str, list[str]] = {}
+    for r in rows:
+        by_office.setdefault(r.office, []).append(r.number)
+    for office, office_numbers in by_office.items():
+        for chunk in _chunks(office_numbers):
+            for patent in Patent.objects.filter(office=office, number__in=chunk):
+                existing[(patent.office, patent.number)] = patent
+    return existing
 
 
 class _Abort(Exception):
@@ -768,9 +790,11 @@ class _Abort(Exception):
 
 def write_rows(owner: Organisation, rows: list[PatentRow], *, actor=None, publish: bool = False,
                mode: str = ImportMode.ALL_OR_NOTHING, unit: str = "row", number_column: str = "number",
-               progress: Progress | None = None, context: dict | None = None) -> ImportResult:
+               progress: Progress | None = None, context: dict | None = None,
+               release: bool = False) -> ImportResult:
     """Write valid rows in one transaction. Rows of numbers owned by another organisation are
-    problems: in all-or-nothing mode they abort the whole write."""
+    problems: in all-or-nothing mode they abort the whole write. ``release``: the list is the
+    callee's, emptied part by part as it is written (a big import's rows are not kept twice)."""
     result = ImportResult(mode=mode, publish=publish)
     report = progress or (lambda stage, done, total: None)
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
@@ -783,19 +807,12 @@ def write_rows(owner: Organisation, rows: list[PatentRow], *, actor=None, publis
             if publish:
                 _require_owner_can_publish(owner, actor)
 
-            # existing patents, by (office, number), in chunks
-            existing: dict[tuple[str, str], Patent] = {}
-            by_office: dict[str, list[str]] = {}
-            for r in rows:
-                by_office.setdefault(r.office, []).append(r.number)
-            for office, office_numbers in by_office.items():
-                for chunk in _chunks(office_numbers):
-                    for patent in Patent.objects.filter(office=office, number__in=chunk):
-                        existing[(patent.office, patent.number)] = patent
+            # numbers owned by another organisation: all of them first (only ids, not whole patents)
+            owners = _existing_owners(rows)
             conflicts = []
             for r in rows:
-                patent = existing.get((r.office, r.number))
-                if patent is not None and patent.owner_id != owner.pk:
+                owner_id = owners.get((r.office, r.number))
+                if owner_id is not None and owner_id != owner.pk:
                     conflicts.append(Problem(r.row, number_column, _("%(number)s is already listed by another "
                                                                      "organisation") % {"number": r.display_number},
                                              unit=unit))
@@ -806,184 +823,197 @@ def write_rows(owner: Organisation, rows: list[PatentRow], *, actor=None, publis
                 bad = {p.row for p in conflicts}
                 rows = [r for r in rows if r.row not in bad]
 
-            # patents: create and update
-            to_create: list[tuple[PatentRow, Patent]] = []
-            to_update: list[tuple[PatentRow, Patent, dict, dict]] = []  # row, patent, before, after
-            unchanged: list[tuple[PatentRow, Patent]] = []
-            update_fields: set[str] = set()
-            for r in rows:
-                patent = existing.get((r.office, r.number))
-                codes = [str(c) for c in r.ipc] if r.ipc is not None else None
-                if patent is None:
-                    patent = Patent(owner=owner, office=r.office, number=r.number, kind=r.kind, **r.fields)
-                    if "language" not in r.fields:
-                        patent.language = _guess_language(patent.title, r.office)
-                    patent.ipc_codes = codes or []
-                    to_create.append((r, patent))
-                    continue
-                wanted = dict(r.fields)
-                if r.kind:
-                    wanted["kind"] = r.kind
-                if codes is not None:
-                    wanted["ipc_codes"] = codes
-                before = {k: getattr(patent, k) for k, v in wanted.items() if getattr(patent, k) != v}
-                if not before:
-                    unchanged.append((r, patent))
-                    continue
-                after = {k: wanted[k] for k in before}
-                for key, value in after.items():
-                    setattr(patent, key, value)
-                patent.updated_at = now
-                update_fields.update(after)
-                to_update.append((r, patent, before, after))
-            written = 0
-            total_patents = len(to_create) + len(to_update)
-            for chunk in _chunks(to_create, 2000):
-                Patent.objects.bulk_create([p for _r, p in chunk], batch_size=CHUNK)
-                written += len(chunk)
-                report("patents", written, total_patents)
-            if to_update:
-                for chunk in _chunks(to_update, 2000):
-                    Patent.objects.bulk_update([p for _r, p, _b, _a in chunk], sorted(update_fields | {"updated_at"}),
-                                               batch_size=CHUNK)
-                    written += len(chunk)
-                    report("patents", written, total_patents)
-            # classifications: all codes of new patents, and the new codes of patents whose codes changed
-            recode = [(r, p) for r, p, _b, after in to_update if "ipc_codes" in after]
-            for chunk in _chunks([p.pk for _r, p in recode]):
-                PatentClassification.objects.filter(patent_id__in=chunk).delete()
-            PatentClassification.objects.bulk_create(
-                (
-                    PatentClassification(patent_id=p.pk, code=str(c), section=c.section, ipc_class=c.ipc_class,
-                                         subclass=c.subclass, main_group=c.main_group, position=i)
-                    for r, p in [*to_create, *recode] if r.ipc
-                    for i, c in enumerate(r.ipc)
-                ),
-                batch_size=1000,
-            )
-            report("patents", total_patents, total_patents)
-
-            # listings created by earlier imports of these patents
-            row_of = {p.pk: r for r, p in to_create} | {p.pk: r for r, p, _b, _a in to_update} | {
-                p.pk: r for r, p in unchanged}
-            old_ids = [p.pk for _r, p, _b, _a in to_update] + [p.pk for _r, p in unchanged]
-            all_patents = sorted([p for _r, p in to_create] + [p for _r, p, _b, _a in to_update]
-                                 + [p for _r, p in unchanged], key=lambda p: row_of[p.pk].row)
-            old_titles = {p.pk: before["title"] for _r, p, before, _a in to_update if "title" in before}
-            linked: dict[int, Listing] = {}
-            if old_ids:
-                for chunk in _chunks(old_ids):
-                    for listing in Listing.objects.filter(import_patent_id__in=chunk):
-                        linked[listing.import_patent_id] = listing
-            listing_updates: list[Listing] = []
-            listing_audit: list[tuple[str, Listing, dict, dict]] = []
-            republished: list[Listing] = []
-            for patent_id, title in old_titles.items():  # the imported listing follows its patent's title
-                listing = linked.get(patent_id)
-                if listing is not None and listing.title == title and listing.state in (
-                        ListingState.DRAFT, ListingState.PUBLISHED, ListingState.PAUSED):
-                    listing_audit.append(("listing.updated", listing, {"title": listing.title},
-                                          {"title": row_of[patent_id].fields["title"]}))
-                    listing.title = row_of[patent_id].fields["title"]
-                    listing.updated_at = now
-                    listing_updates.append(listing)
-
-            new_listings: list[Listing] = []
-            if publish:
-                terms = default_terms_for(owner)
-                upfront = Listing(**terms).upfront_minor
-                for patent in all_patents:
-                    r = row_of[patent.pk]
-                    listing = linked.get(patent.pk)
-                    if listing is not None and listing.state in (ListingState.PUBLISHED, ListingState.PAUSED):
-                        continue  # already listed; a paused listing stays paused (the owner paused it)
-                    if not patent.is_alive:
-                        result.problems.append(Problem(r.row, "", _("%(number)s was imported but not published: "
-                                                                    "it is expired or lapsed")
-                                                       % {"number": patent.display_number},
-                                                       level="warning", unit=unit))
+            # written in parts of WRITE_CHUNK rows, so that the model objects and audit entries of a big
+            # file are never all in memory at once (one transaction all the same)
+            terms = default_terms_for(owner) if publish else {}
+            index_ids: set[int] = set()
+            published_ids: list[int] = []
+            processed = 0
+            total_rows = len(rows)
+            for start in range(0, total_rows, WRITE_CHUNK):
+                part = rows[start:start + WRITE_CHUNK]
+                if release:  # the caller gave the rows away: drop each part once written
+                    rows[start:start + WRITE_CHUNK] = [None] * len(part)
+                existing = _existing_patents(part)
+                # patents: create and update
+                to_create: list[tuple[PatentRow, Patent]] = []
+                to_update: list[tuple[PatentRow, Patent, dict, dict]] = []  # row, patent, before, after
+                unchanged: list[tuple[PatentRow, Patent]] = []
+                update_fields: set[str] = set()
+                for r in part:
+                    patent = existing.get((r.office, r.number))
+                    codes = [str(c) for c in r.ipc] if r.ipc is not None else None
+                    if patent is None:
+                        patent = Patent(owner=owner, office=r.office, number=r.number, kind=r.kind, **r.fields)
+                        if "language" not in r.fields:
+                            patent.language = _guess_language(patent.title, r.office)
+                        patent.ipc_codes = codes or []
+                        to_create.append((r, patent))
                         continue
-                    if listing is None:
-                        new_listings.append(Listing(
-                            owner=owner, title=patent.title, import_patent=patent, state=ListingState.PUBLISHED,
-                            published_at=now, state_changed_at=now, created_by_id=actor_id,
-                            upfront_price_minor=upfront, **terms,
-                        ))
-                    elif listing.state == ListingState.DRAFT:
-                        listing_audit.append(("listing.published", listing, {"state": listing.state},
-                                              {"state": ListingState.PUBLISHED}))
-                        listing.state = ListingState.PUBLISHED
-                        listing.published_at = listing.published_at or now
-                        listing.state_changed_at = now
-                        listing.updated_at = now
-                        if listing not in listing_updates:
-                            listing_updates.append(listing)
-                        republished.append(listing)
-                    else:  # withdrawn, licensed out or expired: final states
-                        result.problems.append(Problem(r.row, "", _("%(number)s was imported but not published: "
-                                                                    "its listing is %(state)s")
-                                                       % {"number": patent.display_number,
-                                                          "state": listing.get_state_display()},
-                                                       level="warning", unit=unit))
-                done = 0
-                for chunk in _chunks(new_listings, 2000):
-                    Listing.objects.bulk_create(chunk, batch_size=CHUNK)
-                    done += len(chunk)
-                    report("listings", done, len(new_listings))
-                Through = Listing.patents.through
-                Through.objects.bulk_create(
-                    (Through(listing_id=listing.pk, patent_id=listing.import_patent_id) for listing in new_listings),
+                    wanted = dict(r.fields)
+                    if r.kind:
+                        wanted["kind"] = r.kind
+                    if codes is not None:
+                        wanted["ipc_codes"] = codes
+                    before = {k: getattr(patent, k) for k, v in wanted.items() if getattr(patent, k) != v}
+                    if not before:
+                        unchanged.append((r, patent))
+                        continue
+                    after = {k: wanted[k] for k in before}
+                    for key, value in after.items():
+                        setattr(patent, key, value)
+                    patent.updated_at = now
+                    update_fields.update(after)
+                    to_update.append((r, patent, before, after))
+                written = 0
+                total_patents = len(to_create) + len(to_update)
+                for chunk in _chunks(to_create, 2000):
+                    Patent.objects.bulk_create([p for _r, p in chunk], batch_size=CHUNK)
+                    written += len(chunk)
+                if to_update:
+                    for chunk in _chunks(to_update, 2000):
+                        Patent.objects.bulk_update([p for _r, p, _b, _a in chunk], sorted(update_fields | {"updated_at"}),
+                                                   batch_size=CHUNK)
+                        written += len(chunk)
+                # classifications: all codes of new patents, and the new codes of patents whose codes changed
+                recode = [(r, p) for r, p, _b, after in to_update if "ipc_codes" in after]
+                for chunk in _chunks([p.pk for _r, p in recode]):
+                    PatentClassification.objects.filter(patent_id__in=chunk).delete()
+                PatentClassification.objects.bulk_create(
+                    (
+                        PatentClassification(patent_id=p.pk, code=str(c), section=c.section, ipc_class=c.ipc_class,
+                                             subclass=c.subclass, main_group=c.main_group, position=i)
+                        for r, p in [*to_create, *recode] if r.ipc
+                        for i, c in enumerate(r.ipc)
+                    ),
                     batch_size=1000,
                 )
-            if listing_updates:
-                Listing.objects.bulk_update(
-                    listing_updates, ["title", "state", "published_at", "state_changed_at", "updated_at"],
-                    batch_size=CHUNK,
-                )
+
+                # listings created by earlier imports of these patents
+                row_of = {p.pk: r for r, p in to_create} | {p.pk: r for r, p, _b, _a in to_update} | {
+                    p.pk: r for r, p in unchanged}
+                old_ids = [p.pk for _r, p, _b, _a in to_update] + [p.pk for _r, p in unchanged]
+                all_patents = sorted([p for _r, p in to_create] + [p for _r, p, _b, _a in to_update]
+                                     + [p for _r, p in unchanged], key=lambda p: row_of[p.pk].row)
+                old_titles = {p.pk: before["title"] for _r, p, before, _a in to_update if "title" in before}
+                linked: dict[int, Listing] = {}
+                if old_ids:
+                    for chunk in _chunks(old_ids):
+                        for listing in Listing.objects.filter(import_patent_id__in=chunk):
+                            linked[listing.import_patent_id] = listing
+                listing_updates: list[Listing] = []
+                listing_audit: list[tuple[str, Listing, dict, dict]] = []
+                republished: list[Listing] = []
+                for patent_id, title in old_titles.items():  # the imported listing follows its patent's title
+                    listing = linked.get(patent_id)
+                    if listing is not None and listing.title == title and listing.state in (
+                            ListingState.DRAFT, ListingState.PUBLISHED, ListingState.PAUSED):
+                        listing_audit.append(("listing.updated", listing, {"title": listing.title},
+                                              {"title": row_of[patent_id].fields["title"]}))
+                        listing.title = row_of[patent_id].fields["title"]
+                        listing.updated_at = now
+                        listing_updates.append(listing)
+
+                new_listings: list[Listing] = []
+                if publish:
+                    upfront = Listing(**terms).upfront_minor
+                    for patent in all_patents:
+                        r = row_of[patent.pk]
+                        listing = linked.get(patent.pk)
+                        if listing is not None and listing.state in (ListingState.PUBLISHED, ListingState.PAUSED):
+                            continue  # already listed; a paused listing stays paused (the owner paused it)
+                        if not patent.is_alive:
+                            result.problems.append(Problem(r.row, "", _("%(number)s was imported but not published: "
+                                                                        "it is expired or lapsed")
+                                                           % {"number": patent.display_number},
+                                                           level="warning", unit=unit))
+                            continue
+                        if listing is None:
+                            new_listings.append(Listing(
+                                owner=owner, title=patent.title, import_patent=patent, state=ListingState.PUBLISHED,
+                                published_at=now, state_changed_at=now, created_by_id=actor_id,
+                                upfront_price_minor=upfront, **terms,
+                            ))
+                        elif listing.state == ListingState.DRAFT:
+                            listing_audit.append(("listing.published", listing, {"state": listing.state},
+                                                  {"state": ListingState.PUBLISHED}))
+                            listing.state = ListingState.PUBLISHED
+                            listing.published_at = listing.published_at or now
+                            listing.state_changed_at = now
+                            listing.updated_at = now
+                            if listing not in listing_updates:
+                                listing_updates.append(listing)
+                            republished.append(listing)
+                        else:  # withdrawn, licensed out or expired: final states
+                            result.problems.append(Problem(r.row, "", _("%(number)s was imported but not published: "
+                                                                        "its listing is %(state)s")
+                                                           % {"number": patent.display_number,
+                                                              "state": listing.get_state_display()},
+                                                           level="warning", unit=unit))
+                    done = 0
+                    for chunk in _chunks(new_listings, 2000):
+                        Listing.objects.bulk_create(chunk, batch_size=CHUNK)
+                        done += len(chunk)
+                    Through = Listing.patents.through
+                    Through.objects.bulk_create(
+                        (Through(listing_id=listing.pk, patent_id=listing.import_patent_id) for listing in new_listings),
+                        batch_size=1000,
+                    )
+                if listing_updates:
+                    Listing.objects.bulk_update(
+                        listing_updates, ["title", "state", "published_at", "state_changed_at", "updated_at"],
+                        batch_size=CHUNK,
+                    )
+
+                # every listing that shows a changed patent goes back to the search index
+                changed_ids = [p.pk for _r, p, _b, _a in to_update]
+                index_ids |= {listing.pk for listing in new_listings} | {listing.pk for listing in listing_updates}
+                for chunk in _chunks(changed_ids):
+                    index_ids.update(Listing.patents.through.objects.filter(patent_id__in=chunk)
+                                     .values_list("listing_id", flat=True))
+
+                # audit log, in bulk (the fields audit.record fills)
+                patent_type = ContentType.objects.get_for_model(Patent)
+                listing_type = ContentType.objects.get_for_model(Listing)
+                entries = []
+
+                def entry(action, target, target_type, before, after):
+                    entries.append(AuditEntry(
+                        action=action, actor_id=actor_id, organisation=owner, target_type=target_type,
+                        target_id=str(target.pk), target_repr=str(target)[:200], before=_jsonable(before),
+                        after=_jsonable(after), created_at=now,
+                    ))
+
+                for r, patent in to_create:
+                    entry("patent.created", patent, patent_type, {},
+                          {**r.fields, "number": patent.display_number, "ipc_codes": patent.ipc_codes, "import": True})
+                for _r, patent, before, after in to_update:
+                    entry("patent.updated", patent, patent_type, before, {**after, "import": True})
+                for listing in new_listings:  # created and published at once: one entry says both
+                    entry("listing.published", listing, listing_type, {},
+                          {"state": ListingState.PUBLISHED, "created": True, "title": listing.title, **terms,
+                           "patents": [listing.import_patent.display_number], "import": True})
+                for action, listing, before, after in listing_audit:
+                    entry(action, listing, listing_type, before, {**after, "import": True})
+                AuditEntry.objects.bulk_create(entries, batch_size=CHUNK)
+                result.created += len(to_create)
+                result.updated += len(to_update)
+                result.unchanged += len(unchanged)
+                result.published += len(new_listings) + len(republished)
+                published_ids += [listing.pk for listing in new_listings] + [listing.pk for listing in republished]
+                processed += len(part)
+                report("patents", processed, total_rows)
+                del to_create, to_update, unchanged, new_listings, republished, entries, existing, linked
             report("listings", 1, 1)
-
-            # every listing that shows a changed patent goes back to the search index
-            changed_ids = [p.pk for _r, p, _b, _a in to_update]
-            index_ids = {listing.pk for listing in new_listings} | {listing.pk for listing in listing_updates}
-            for chunk in _chunks(changed_ids):
-                index_ids.update(Listing.patents.through.objects.filter(patent_id__in=chunk)
-                                 .values_list("listing_id", flat=True))
-
-            # audit log, in bulk (the fields audit.record fills)
-            report("recording", 0, 1)
-            patent_type = ContentType.objects.get_for_model(Patent)
-            listing_type = ContentType.objects.get_for_model(Listing)
-            entries = []
-
-            def entry(action, target, target_type, before, after):
-                entries.append(AuditEntry(
-                    action=action, actor_id=actor_id, organisation=owner, target_type=target_type,
-                    target_id=str(target.pk), target_repr=str(target)[:200], before=_jsonable(before),
-                    after=_jsonable(after), created_at=now,
-                ))
-
-            for r, patent in to_create:
-                entry("patent.created", patent, patent_type, {},
-                      {**r.fields, "number": patent.display_number, "ipc_codes": patent.ipc_codes, "import": True})
-            for _r, patent, before, after in to_update:
-                entry("patent.updated", patent, patent_type, before, {**after, "import": True})
-            for listing in new_listings:  # created and published at once: one entry says both
-                entry("listing.published", listing, listing_type, {},
-                      {"state": ListingState.PUBLISHED, "created": True, "title": listing.title, **terms,
-                       "patents": [listing.import_patent.display_number], "import": True})
-            for action, listing, before, after in listing_audit:
-                entry(action, listing, listing_type, before, {**after, "import": True})
-            result.created, result.updated, result.unchanged = len(to_create), len(to_update), len(unchanged)
-            result.published = len(new_listings) + len(republished)
             counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
                       "published": result.published, "mode": mode, "publish": publish, **(context or {})}
-            entry("import.completed", owner, ContentType.objects.get_for_model(Organisation), {}, counts)
-            for chunk in _chunks(entries, 2000):
-                AuditEntry.objects.bulk_create(chunk, batch_size=CHUNK)
+            AuditEntry.objects.create(
+                action="import.completed", actor_id=actor_id, organisation=owner,
+                target_type=ContentType.objects.get_for_model(Organisation), target_id=str(owner.pk),
+                target_repr=str(owner)[:200], before={}, after=_jsonable(counts), created_at=now)
             report("recording", 1, 1)
 
             # on commit: the matching fan-out per newly published listing, ONE index task for all
-            published_ids = [listing.pk for listing in new_listings] + [listing.pk for listing in republished]
             # robust: a failing receiver or index task is logged; it cannot undo the committed import
             if published_ids:
                 transaction.on_commit(_send_published(published_ids), robust=True)
@@ -1000,7 +1030,7 @@ def write_rows(owner: Organisation, rows: list[PatentRow], *, actor=None, publis
                            "Try again.")
         result.problems.append(Problem(None, "", result.message))
         return result
-    result.valid_rows = len(rows)
+    result.valid_rows = total_rows
     result.imported = True
     return result
 
@@ -1056,7 +1086,8 @@ def import_file(source, *, owner: Organisation, name: str | None = None, actor=N
     result.format = raw.format
     result.total_rows = len(raw.rows) + len(raw.row_problems)
     report("reading", 1, 1)
-    rows, problems = validate_rows(raw, progress=progress)
+    rows, problems = validate_rows(raw, progress=progress, consume=True)
+    raw.rows = []
     result.problems = problems
     result.valid_rows = len(rows)
     if result.errors and mode == ImportMode.ALL_OR_NOTHING:
@@ -1064,8 +1095,11 @@ def import_file(source, *, owner: Organisation, name: str | None = None, actor=N
         return result
     if dry_run:
         return result
-    written = write_rows(owner, rows, actor=actor, publish=publish, mode=mode, unit=raw.unit,
-                         number_column=raw.headers.get("number", "number"), progress=progress, context=context)
+    holder = [rows]
+    del rows  # write_rows empties the list as it writes
+    written = write_rows(owner, holder.pop(), release=True, actor=actor, publish=publish, mode=mode,
+                         unit=raw.unit, number_column=raw.headers.get("number", "number"), progress=progress,
+                         context=context)
     written.problems = problems + written.problems
     written.format, written.total_rows, written.dry_run = raw.format, result.total_rows, dry_run
     if written.imported and written.created + written.updated + written.unchanged == 0 and written.errors:
@@ -1198,6 +1232,11 @@ def fail_import_job(job: ImportJob, message: str) -> ImportJob:
     return job
 
 
+def job_language(job: ImportJob) -> str:
+    """The job's messages and report are in the language of the member who ran it."""
+    return getattr(job.created_by, "language", "") or settings.LANGUAGE_CODE
+
+
 def run_import_job(job_id: int) -> ImportJob | None:
     """The background task's body: run a queued job once (a second delivery does nothing)."""
     job = ImportJob.objects.select_related("owner", "created_by").filter(pk=job_id).first()
@@ -1205,16 +1244,14 @@ def run_import_job(job_id: int) -> ImportJob | None:
         logger.warning("import job %s is not queued (status %s): not run", job_id, job and job.status)
         return job
     actor = job.created_by
-    language = getattr(actor, "language", "") or settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(job_language(job)):
         job = start_import_job(job)
         try:
-            with job.file.open("rb") as fh:
-                data = fh.read(MAX_UPLOAD_BYTES + 1)
-            result = import_file(
-                data, name=job.original_name, owner=job.owner, actor=actor, publish=job.publish, mode=job.mode,
-                progress=JobProgress(job), context={"file": job.original_name, "job": job.pk},
-            )
+            with job.file.open("rb") as fh:  # read_file reads it (at most MAX_UPLOAD_BYTES + 1)
+                result = import_file(
+                    fh, name=job.original_name, owner=job.owner, actor=actor, publish=job.publish,
+                    mode=job.mode, progress=JobProgress(job), context={"file": job.original_name, "job": job.pk},
+                )
         except ActionError as exc:  # e.g. the uploader left the organisation, or it lost its verification
             return fail_import_job(job, str(exc))
         except Exception:

@@ -4,6 +4,13 @@ Patent numbers: ``CN112345678B``, ``cn 112345678 b`` → office ``CN``, number `
 kind ``B`` (shown as ``CN 112345678 B``); ``US 10,123,456 B2`` → ``US 10123456 B2``;
 ``ZL201010110545.X`` and ``CN201010110545.X`` → ``CN 201010110545.X``.
 
+Every office keeps its digits as the office prints them, leading zeros included (``JP 0012345``,
+``WO 0012345`` for WO 00/12345), with two exceptions: EP publication numbers always have 7 digits
+(``EP 783622 B1`` → ``EP 0783622 B1``, as the EPO prints it) and US grant numbers drop the zeros
+that DOCDB pads them with (``US05521985`` → ``US 5521985``, as the USPTO prints it). A number needs
+at least 4 digits (so that ``CO2`` or ``MP3`` in a search box is not a patent number). Offices are
+the two-letter codes of WIPO Standard ST.3 (``listings/offices.py``).
+
 IPC/CPC codes: ``H01M10/052``, ``h01m 10/052``, ``H01M0010052000`` (WIPO's 14-character form)
 → ``H01M 10/052``; a subclass alone (``C12N``) stays ``C12N``.
 """
@@ -13,10 +20,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-OFFICES = {
-    "CN", "US", "EP", "WO", "JP", "KR", "TW", "DE", "GB", "FR", "CA", "AU", "IN", "RU", "BR", "HK", "SG", "CH",
-    "NL", "SE", "IT", "ES", "AT", "BE", "DK", "FI", "IL", "MX", "NZ", "NO", "ZA", "EA", "AP", "OA", "GC",
-}
+from django.utils.translation import gettext as _
+
+from listings import offices
+
+OFFICES = offices.codes()  # every ST.3 code (UA, VN, BX, XN...)
+MIN_DIGITS = 4
+EP_DIGITS = 7  # EP publication numbers: EP0783622
 
 _NUMBER = re.compile(r"(?P<office>[A-Z]{2})(?P<body>(?:RE|PP|[DHT])?\d[\d.]*X?)(?P<kind>[A-Z]\d?)?")
 _OTHER = re.compile(r"(?P<office>[A-Z]{2})-?(?P<body>(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{2,62})")
@@ -38,7 +48,7 @@ class PatentNumber:
 def normalise_number(raw: str, default_office: str | None = None) -> PatentNumber:
     """Raises ``ValueError`` with a message saying what is wrong with the number."""
     if raw is None or not str(raw).strip():
-        raise ValueError("the patent number is empty")
+        raise ValueError(_("the patent number is empty"))
     compact = re.sub(r"[\s,/]", "", str(raw)).upper()
     if compact.startswith("ZL"):  # Chinese patent certificate numbers
         compact = "CN" + compact[2:]
@@ -46,17 +56,38 @@ def normalise_number(raw: str, default_office: str | None = None) -> PatentNumbe
         compact = default_office.strip().upper() + compact
     # EP application numbers are often written with a hyphen between digits: EP0473-8766.7
     match = _NUMBER.fullmatch(compact) or _NUMBER.fullmatch(re.sub(r"(?<=\d)-(?=\d)", "", compact))
-    if match and match["office"] in OFFICES:
-        body = match["body"]
-        if body.isdigit() and match["office"] != "CN":
-            body = body.lstrip("0") or "0"
-        return PatentNumber(match["office"], body, match["kind"] or "")
+    if match and match["office"] in OFFICES and _digits(match["body"]) >= MIN_DIGITS:
+        return PatentNumber(match["office"], office_digits(match["office"], match["body"]), match["kind"] or "")
     match = _OTHER.fullmatch(compact)
-    if match and match["office"] in OFFICES:
+    if match and match["office"] in OFFICES and _digits(match["body"]) >= MIN_DIGITS:
         return PatentNumber(match["office"], match["body"], "")
     if compact[:2].isalpha() and compact[:2] not in OFFICES and compact[2:3].isdigit():
-        raise ValueError(f"unknown patent office {compact[:2]!r} in {raw!r}")
-    raise ValueError(f"{raw!r} is not a patent number (expected e.g. CN 112345678 B or US 10,123,456 B2)")
+        raise ValueError(_("unknown patent office '%(office)s' in '%(value)s'") % {"office": compact[:2], "value": raw})
+    raise ValueError(_("'%(value)s' is not a patent number (expected e.g. CN 112345678 B or US 10,123,456 B2)")
+                     % {"value": raw})
+
+
+def _digits(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
+
+
+def office_digits(office: str, body: str) -> str:
+    """The number part as the office prints it (see the module docstring)."""
+    if not body.isdigit():
+        return body
+    if office == "US":
+        return body.lstrip("0") or "0"
+    if office == "EP" and len(body) < EP_DIGITS:
+        return body.zfill(EP_DIGITS)
+    return body
+
+
+def legacy_number(office: str, number: str) -> str:
+    """The form in which numbers were stored before leading zeros were kept (every office but CN
+    lost them): for finding and fixing those rows (``manage.py fix_patent_numbers``)."""
+    if number.isdigit() and office not in ("CN", "US"):
+        return number.lstrip("0") or "0"
+    return number
 
 
 @dataclass(frozen=True)
@@ -92,7 +123,7 @@ def normalise_ipc(raw: str) -> IPCCode:
     """Raises ``ValueError`` for anything that is not an IPC/CPC code."""
     text = (raw or "").strip().upper()
     if not text:
-        raise ValueError("the IPC code is empty")
+        raise ValueError(_("the IPC code is empty"))
     match = _IPC_WIPO14.fullmatch(text.replace(" ", ""))
     if match is None:
         match = _IPC_FULL.fullmatch(text)
@@ -100,7 +131,7 @@ def normalise_ipc(raw: str) -> IPCCode:
         return IPCCode(match["sub"], int(match["group"]), _subgroup(match["subgroup"]))
     if _IPC_SUBCLASS.fullmatch(text):
         return IPCCode(text)
-    raise ValueError(f"unknown IPC format {raw!r} (expected e.g. H01M 10/052 or H01M)")
+    raise ValueError(_("unknown IPC format '%(value)s' (expected e.g. H01M 10/052 or H01M)") % {"value": raw})
 
 
 def split_ipc_list(raw: str) -> list[str]:
