@@ -207,3 +207,20 @@ def test_a_word_common_among_chinese_records_is_weak():
     # and with fewer than MIN_KEY_TERMS distinctive words, the common one fills in, weakest last
     assert [t.word for t in scoring._pick_key_terms(_FakeIndex(), [("正极", "正极"), ("材料", "材料")])] == [
         "正极", "材料"]
+
+
+def test_stored_reasons_drop_stop_words_when_rendered():
+    """Suggestions stored before the stop lists keep their reason codes: they render without the stop words."""
+    stored = [{"code": "keywords", "params": {"words": ["keeps", "cathode", "more"]}},
+              {"code": "keywords", "params": {"words": ["制备", "及其"]}}, {"code": "free", "params": {}}]
+    assert scoring.render_reasons(stored) == ["matches: cathode", "free licence"]
+
+
+def test_ipc_part_grows_with_text_evidence(catalogue):
+    """A shared subclass adds to a text match in proportion to its text part; alone it is no suggestion."""
+    matches = by_id(scoring.match_text("ceramic separator", ipc=["H01M"]))
+    separator = matches[catalogue["separator"].pk]
+    text_part = separator.parts["text"] / scoring.WEIGHTS.text
+    expected = scoring.WEIGHTS.ipc * scoring.IPC_LEVELS["subclass"] * min(1.0, text_part / scoring.IPC_FULL_TEXT)
+    assert separator.parts["ipc"] == pytest.approx(expected, abs=1e-3)
+    assert catalogue["cathode"].pk not in matches and catalogue["electrolyte"].pk not in matches  # H01M, no word
