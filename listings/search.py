@@ -1635,52 +1635,12 @@ def _match_spans(text: str, terms: set) -> list[tuple[int, int]]:
 
 # --- similar listings --------------------------------------------------------------------------
 def more_like_this(listing_id: int, limit: int = 5) -> list[int]:
-    """Ids of up to ``limit`` browsable listings similar to this one (never itself), best first.
+    """Ids of up to ``limit`` browsable listings similar to this one (never itself), best first: see
+    ``listings.similar`` (key terms without stop words, text before codes). Never raises."""
+    from listings import similar
 
-    Picks the listing's ten most distinctive words (tf × idf from the index; words in more than a fifth of
-    the documents are skipped) and ranks the listings having any of them, as STACK-NOTES advise."""
-    from listings.models import Listing
-
-    limit = _clamp_int(limit, 1, 100, 5)
-    listing = Listing.objects.filter(pk=listing_id).values_list("title", "description").first()
-    if listing is None:
-        return []
-    texts = [listing[0] or "", listing[1] or ""]
-    for title, abstract in Listing.patents.through.objects.filter(listing_id=listing_id).values_list(
-            "patent__title", "patent__abstract"):
-        texts.extend((title or "", (abstract or "")[:3000]))
-    tf = Counter()
-    for text in texts:
-        if not text:
-            continue
-        analyser = _ZH if has_han(text) else _EN
-        tf.update(t.text for t in analyser(to_simplified(text)))
     try:
-        with _LOCK:
-            state = _state()
-            if state is None or not tf:
-                return []
-            n = max(1, state.n_live)
-            me = state.searcher.document_number(id=str(listing_id))
-            scored = []
-            for word, count in tf.items():
-                df = state.doc_frequency(word) - (1 if me is not None else 0)  # other listings having it
-                if df <= 0 or df > max(50, n // 10) or len(word) < 2:  # unique to it, or too common to tell
-                    continue
-                scored.append((count * math.log(1 + n / df), word))
-            key_terms = [w for _s, w in heapq.nlargest(10, scored)]
-            if not key_terms:
-                return []
-            dicts = [state.word(w) for w in key_terms]
-            docs = _union(dicts)
-            docs.discard(me)
-            top = _top(state, docs, dicts, "relevance", limit + 1)
-            ids = []
-            for docnum, _score in top:
-                lid = state.listing_id(docnum)
-                if lid and lid != listing_id:
-                    ids.append(lid)
-            return ids[:limit]
+        return similar.similar_listings(listing_id, _clamp_int(limit, 1, 100, 5))
     except Exception:
         log.exception("more_like_this failed for listing %s", listing_id)
         return []

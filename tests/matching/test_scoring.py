@@ -187,7 +187,7 @@ class _FakeIndex:
     """What key-term selection reads of a TermIndex: 10,000 documents, 1,000 of them with Chinese text."""
 
     n_live = 10_000
-    df = {"方法": 1_500, "锂离子": 12, "电池": 300, "正极": 40, "lithium": 1_500}
+    df = {"材料": 1_500, "锂离子": 12, "电池": 300, "正极": 40, "lithium": 1_500}
 
     def corpus_size(self, term):
         return 1_000 if any("\u4e00" <= ch <= "\u9fff" for ch in term) else self.n_live
@@ -197,13 +197,30 @@ class _FakeIndex:
 
 
 def test_a_word_common_among_chinese_records_is_weak():
-    """Chinese records are a minority: a word posted 1,500 times among 1,000 of them ("方法") is common
+    """Chinese records are a minority: a word posted 1,500 times among 1,000 of them ("材料") is common
     there — used only when too few other words remain — though it would be rare among all 10,000."""
-    pairs = [(w, w) for w in ("锂离子", "电池", "正极", "方法")]
+    pairs = [(w, w) for w in ("锂离子", "电池", "正极", "材料")]
     assert [t.word for t in scoring._pick_key_terms(_FakeIndex(), pairs)] == ["锂离子", "正极", "电池"]
     # the same share of English words stays strong: "lithium" in 15 % of all documents
     assert [t.word for t in scoring._pick_key_terms(_FakeIndex(), [("lithium", "lithium")] + pairs[:1])] == [
         "锂离子", "lithium"]
     # and with fewer than MIN_KEY_TERMS distinctive words, the common one fills in, weakest last
-    assert [t.word for t in scoring._pick_key_terms(_FakeIndex(), [("正极", "正极"), ("方法", "方法")])] == [
-        "正极", "方法"]
+    assert [t.word for t in scoring._pick_key_terms(_FakeIndex(), [("正极", "正极"), ("材料", "材料")])] == [
+        "正极", "材料"]
+
+
+def test_stored_reasons_drop_stop_words_when_rendered():
+    """Suggestions stored before the stop lists keep their reason codes: they render without the stop words."""
+    stored = [{"code": "keywords", "params": {"words": ["keeps", "cathode", "more"]}},
+              {"code": "keywords", "params": {"words": ["制备", "及其"]}}, {"code": "free", "params": {}}]
+    assert scoring.render_reasons(stored) == ["matches: cathode", "free licence"]
+
+
+def test_ipc_part_grows_with_text_evidence(catalogue):
+    """A shared subclass adds to a text match in proportion to its text part; alone it is no suggestion."""
+    matches = by_id(scoring.match_text("ceramic separator", ipc=["H01M"]))
+    separator = matches[catalogue["separator"].pk]
+    text_part = separator.parts["text"] / scoring.WEIGHTS.text
+    expected = scoring.WEIGHTS.ipc * scoring.IPC_LEVELS["subclass"] * min(1.0, text_part / scoring.IPC_FULL_TEXT)
+    assert separator.parts["ipc"] == pytest.approx(expected, abs=1e-3)
+    assert catalogue["cathode"].pk not in matches and catalogue["electrolyte"].pk not in matches  # H01M, no word

@@ -148,7 +148,7 @@ def test_closed_need_gets_no_suggestions_and_sends_no_requests(suggestion, sme_u
 
 def test_marking_a_page_of_suggestions_viewed_skips_those_moved_meanwhile(catalogue, sme, sme_user,
                                                                            django_assert_max_num_queries):
-    need = actions.create_need(sme, actor=sme_user, title="Lithium battery", ipc_codes=["H01M"])
+    need = actions.create_need(sme, actor=sme_user, title="Lithium battery separator", ipc_codes=["H01M"])
     actions.record_suggestions(need)
     shown = list(Suggestion.objects.filter(need=need).order_by("pk"))
     assert len(shown) == 3
