@@ -247,6 +247,7 @@ class OrganisationTerms(LicenceTerms):
 
     class Meta:
         verbose_name = _("default licence terms")
+        verbose_name_plural = _("default licence terms")
 
 
 # --- listings ---------------------------------------------------------------------------

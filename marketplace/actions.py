@@ -48,7 +48,7 @@ def membership_of(user, organisation: Organisation) -> Membership | None:
 def require_member(user, organisation: Organisation, *, owner: bool = False) -> Membership:
     membership = membership_of(user, organisation)
     if membership is None:
-        raise NotAllowed(_("You are not a member of %(org)s.") % {"org": organisation.name})
+        raise NotAllowed(_("You are not a member of this organisation (%(org)s).") % {"org": organisation.name})
     if owner and not membership.is_owner:
         raise NotAllowed(_("Only owners of %(org)s can do this.") % {"org": organisation.name})
     return membership

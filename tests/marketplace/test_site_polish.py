@@ -61,3 +61,24 @@ def test_messages_about_a_company_add_no_second_full_stop(client, make_user, mak
     for html in pages:
         assert "Co., Ltd." in html
         assert "Ltd.." not in html
+
+
+def test_no_message_ends_with_an_organisation_name_and_a_full_stop():
+    """``Co., Ltd.`` + ``.`` reads "Co., Ltd.." : no English message of the catalogue puts a full stop right
+    after a name placeholder (organisation, person, listing)."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    po = (Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po").read_text("utf-8")
+    msgids = [" ".join(re.findall(r'"(.*)"', block)) for block in re.findall(r'^msgid ((?:".*"\n)+)', po, re.M)]
+    ends_with_name = re.compile(r"(%\((org|organisation|name|owner|licensor|licensee|sme)\)s|"
+                                r"\{\{ ?(org|organisation|name|owner) ?\}\})\.$")
+    offenders = [msgid for msgid in msgids if ends_with_name.search(msgid.strip())]
+    assert offenders == []
+
+
+def test_admin_names_default_terms_once(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert "Default licence terms" in page and "termss" not in page
