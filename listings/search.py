@@ -49,7 +49,7 @@ field lengths, and an LRU cache of *word → {docnum: BM25 impact}* read straigh
 (boosted ×3) or the body, in either language. When nothing has every word, the documents having any of them
 match instead, *said so* (``SearchResults.partial`` and ``words``, shown by the browse page and the API) and
 ranked by how many of the words they have first (coordination), then by their summed impacts; ``-word``
-excludes, ``OR`` switches to any-word matching (ranked the same way), quotes and brackets only group (no phrase
+excludes, ``OR`` switches to any-word matching (ranked by summed impacts alone), quotes and brackets only group (no phrase
 search). Patent numbers are not text: ``listings.number_search`` finds them for the browse page.
 IPC-looking tokens (``H01M``, ``H01M 10``, ``H01M 10/052``, ``h01m10/052``) become prefix matches on the
 codes (a main group ``H01M 10/00`` matches all of group 10). Facet counts are over the whole result set:
@@ -1420,7 +1420,7 @@ def _match(state: _State, parsed: _Parsed):
 
     A query is the AND of its words and IPC codes. When no document has them all (``partial``), the documents
     having any of them match instead, and ``coordination`` (docnum → how many of the query's words and codes
-    it has) ranks those with more of them first; also for "OR" queries. None when every match has all."""
+    it has) ranks those with more of them first. None when every match has all, and for "OR" queries."""
     coordination, partial = None, False
     if not parsed.words and not parsed.ipc:
         docs = state.live
@@ -1436,7 +1436,9 @@ def _match(state: _State, parsed: _Parsed):
             docs = _intersection(dicts)
             if not docs and len(groups) > 1:
                 docs, partial = _union(dicts), True  # nothing has every word: those with most of them, said so
-        if len(groups) > 1 and (partial or parsed.any_word):
+        if partial:
+            # only for the fallback: an explicit OR ("a OR b OR c", as matching asks) keeps plain BM25 order,
+            # which already rewards having several of the words without letting a frequent one outrank all
             coordination = _coordination(groups)
         scores = dicts
     if parsed.excluded:
