@@ -11,7 +11,8 @@ Cases:
 * ``bomb-tall`` — a sheet that claims A1:XFD1048576 and names row 1,048,576 (padding and row bombs).
 * ``xlsx-big`` — ``--rows`` (default 50,000) real patent rows (listings/data/demo.csv, numbers made
   unique) in a normal workbook: accepted; read, validated and written to a scratch SQLite database.
-* ``csv-big`` — the same rows as CSV up to the 50 MB upload limit: read, validated and written.
+* ``csv-big`` — the same rows as CSV up to the upload limit (``IMPORT_MAX_UPLOAD_BYTES``, 40 MiB by
+  default): read, validated and written.
 
 Files and the scratch database live in var/bench/import_memory/ (never the user's data); set
 BENCH_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/bench_imports) to measure on PostgreSQL. The figures
@@ -243,13 +244,23 @@ def main() -> None:
             if not path.exists():
                 write_big_xlsx(path, args.rows)
         elif case == "csv-big":
-            path, write = WORK_DIR / f"big-{args.rows}.csv", True
+            limit = upload_limit()
+            path, write = WORK_DIR / f"big-{args.rows}-{limit}.csv", True
             if not path.exists():
-                write_big_csv(path, args.rows, 50 * 1024 * 1024)
+                write_big_csv(path, args.rows, limit)
         size = f"{os.path.getsize(path) / 1024 / 1024:.1f} MiB file" if path else "no file"
         result = measure(str(path) if path else "", write, env)
         verdict = "" if "peak_rss_mb" not in result else ("ok" if result["peak_rss_mb"] <= LIMIT_MB else "OVER")
         print(f"{case:12} {size:>16}  {json.dumps(result, ensure_ascii=False)}  {verdict}", flush=True)
+
+
+def upload_limit() -> int:
+    """The import upload limit of the settings (IMPORT_MAX_UPLOAD_BYTES), read in a child process."""
+    out = subprocess.run([sys.executable, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE',"
+                          " 'marketplace.settings'); django.setup(); from django.conf import settings;"
+                          " print(settings.IMPORT_MAX_UPLOAD_BYTES)"],
+                         env={**os.environ, "DEBUG": "true"}, cwd=BASE_DIR, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

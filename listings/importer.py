@@ -76,7 +76,7 @@ Progress = Callable[[str, int, int], None]
 
 # --- limits -----------------------------------------------------------------------------
 MAX_ROWS = getattr(settings, "IMPORT_MAX_ROWS", 100_000)
-MAX_UPLOAD_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+MAX_UPLOAD_BYTES = settings.IMPORT_MAX_UPLOAD_BYTES
 MAX_STORED_PROBLEMS = 1000  # per ImportJob (the command line prints them all)
 CHUNK = 500  # rows per query / bulk statement (well under SQLite's parameter limit)
 WRITE_CHUNK = 1000  # rows whose model objects are in memory at once while writing

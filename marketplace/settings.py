@@ -227,6 +227,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
+# Largest bulk-import upload (CSV, JSON Lines or .xlsx): bytes, or e.g. "40 MiB". An import holds every row
+# of the file while it checks them, about 3.5 × the file's size on top of the ~160 MB process (bench/
+# import_memory.py); 40 MiB keeps a whole import under 300 MB, so that is also the most it may be set to.
+IMPORT_MAX_UPLOAD_BYTES = env.size("IMPORT_MAX_UPLOAD_BYTES", 40 * 1024 ** 2, minimum=1024, maximum=40 * 1024 ** 2)
 # Largest verification document (PDF, PNG or JPEG) an organisation may upload: bytes, or e.g. "10 MiB".
 VERIFICATION_DOCUMENT_MAX_BYTES = env.size("VERIFICATION_DOCUMENT_MAX_BYTES", 10 * 1024 ** 2, minimum=1024,
                                            maximum=100 * 1024 ** 2)

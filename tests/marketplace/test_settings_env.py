@@ -41,6 +41,8 @@ def start(**overrides):
         ({"DEBUG": "true", "STRIPE_WEBHOOK_SECRET": "secret"}, "STRIPE_WEBHOOK_SECRET"),
         ({"DEBUG": "true", "TASKS_MODE": "celery"}, "TASKS_MODE"),
         ({"DEBUG": "true", "LOGIN_FAILURE_LIMIT": "0"}, "LOGIN_FAILURE_LIMIT"),
+        ({"DEBUG": "true", "IMPORT_MAX_UPLOAD_BYTES": "100 MiB"}, "IMPORT_MAX_UPLOAD_BYTES"),
+        ({"DEBUG": "true", "IMPORT_MAX_UPLOAD_BYTES": "lots"}, "IMPORT_MAX_UPLOAD_BYTES"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(environ, variable):
