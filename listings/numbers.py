@@ -82,14 +82,6 @@ def office_digits(office: str, body: str) -> str:
     return body
 
 
-def legacy_number(office: str, number: str) -> str:
-    """The form in which numbers were stored before leading zeros were kept (every office but CN
-    lost them): for finding and fixing those rows (``manage.py fix_patent_numbers``)."""
-    if number.isdigit() and office not in ("CN", "US"):
-        return number.lstrip("0") or "0"
-    return number
-
-
 @dataclass(frozen=True)
 class IPCCode:
     subclass: str  # "H01M"
