@@ -476,14 +476,13 @@ def _contact_data(contact: ContactRequest) -> dict:
 def _notify(contact: ContactRequest, kind: str, organisation: Organisation, url: str, *, actor,
             emailed_separately: bool = False) -> None:
     """A ``contact.*`` notification for each active member of ``organisation`` but the actor, in their
-    language (texts from ``notification_texts.contact``, rebuilt from ``data`` wherever it is shown)."""
-    data, batch = _contact_data(contact), []
-    for user in _active_members(organisation, exclude=actor):
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            texts = notification_texts.contact(kind, data)
-            title, body = texts["title"], texts["body"]
-        batch.append(notifications.build(user, kind, title, body, url, organisation=organisation, data=data,
-                                         emailed_separately=emailed_separately))
+    language: ``notification_texts.contact`` is the kind's registered renderer, so ``notifications.build``
+    writes it in each recipient's language and it is rebuilt from ``data`` wherever it is shown."""
+    data = _contact_data(contact)
+    texts = notification_texts.contact(kind, data)  # a bad kind or incomplete data fails here, not in build
+    batch = [notifications.build(user, kind, texts["title"], texts["body"], url, organisation=organisation,
+                                 data=data, emailed_separately=emailed_separately)
+             for user in _active_members(organisation, exclude=actor)]
     notifications.deliver(batch)
 
 
