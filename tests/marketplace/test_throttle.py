@@ -119,7 +119,8 @@ def test_rate_settings_parse(raw, expected):
     assert Env({"RATE": raw}).rate("RATE", "1/hour") == expected
 
 
-@pytest.mark.parametrize("raw", ["5", "0/hour", "-1/hour", "five/hour", "5/week", "5/", "/hour", "5.5/hour"])
+@pytest.mark.parametrize("raw", ["5", "0/hour", "-1/hour", "five/hour", "5/week", "5/", "/hour", "5.5/hour",
+                                 "²/hour", "٥/hour"])
 def test_bad_rate_settings_stop_start_up_naming_the_variable(raw):
     with pytest.raises(ImproperlyConfigured, match="SIGNUP_RATE_PER_CLIENT"):
         Env({"SIGNUP_RATE_PER_CLIENT": raw}).rate("SIGNUP_RATE_PER_CLIENT", "20/hour")
