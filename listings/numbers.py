@@ -126,6 +126,20 @@ def normalise_ipc(raw: str) -> IPCCode:
     raise ValueError(_("unknown IPC format '%(value)s' (expected e.g. H01M 10/052 or H01M)") % {"value": raw})
 
 
+def parse_ipc_codes(codes) -> list[IPCCode]:
+    """Codes in any form ``normalise_ipc`` accepts → distinct parsed codes, order kept (unparseable ones are
+    skipped: for stored codes; a user's input is checked with ``normalise_ipc`` so that a bad code is said)."""
+    parsed: list[IPCCode] = []
+    for raw in codes or ():
+        try:
+            code = normalise_ipc(str(raw))
+        except ValueError:
+            continue
+        if code not in parsed:
+            parsed.append(code)
+    return parsed
+
+
 def split_ipc_list(raw: str) -> list[str]:
     """Split a cell such as ``A41D 31/00;A23G 1/50`` (also commas, |, newlines)."""
     return [part.strip() for part in re.split(r"[;|,\n]+", raw or "") if part.strip()]

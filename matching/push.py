@@ -70,6 +70,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from listings import numbers
 from listings import search as search_module
 from listings.models import FeeModel, Listing
 from marketplace import audit, notifications
@@ -226,7 +227,7 @@ def candidate_needs(listing: Listing, needs=None, *, listing_terms: set | None =
         listing_terms = search_module.listing_terms(listing.pk)
     with search_module.term_index() as index:
         distinctive = _distinctive(index, listing_terms) if index is not None else set()
-    subclasses = {code.subclass for code in scoring.parse_codes(
+    subclasses = {code.subclass for code in numbers.parse_ipc_codes(
         code for codes in listing.patents.values_list("ipc_codes", flat=True) for code in codes or ())}
     needles = _subclass_needles(subclasses)
     quick = _quick_pattern(distinctive)
