@@ -755,29 +755,31 @@ def _sqlite_pages_in_memory():
             cursor.execute("PRAGMA cache_spill = ON")
 
 
-def _existing_owners(rows: list[PatentRow]) -> dict[tuple[str, str], int]:
-    """(office, number) → owner id of the patents that exist already (ids only: cheap for 100,000 rows)."""
-    found: dict[tuple[str, str], int] = {}
+def _by_office(rows: list[PatentRow]):
+    """The rows' numbers as (office, chunk of numbers), for lookups on the (office, number) index."""
     by_office: dict[str, list[str]] = {}
     for r in rows:
         by_office.setdefault(r.office, []).append(r.number)
     for office, office_numbers in by_office.items():
         for chunk in _chunks(office_numbers):
-            for number, owner_id in Patent.objects.filter(office=office, number__in=chunk).values_list(
-                    "number", "owner_id"):
-                found[(office, number)] = owner_id
+            yield office, chunk
+
+
+def _existing_owners(rows: list[PatentRow]) -> dict[tuple[str, str], int]:
+    """(office, number) → owner id of the patents that exist already (ids only: cheap for 100,000 rows)."""
+    found: dict[tuple[str, str], int] = {}
+    for office, chunk in _by_office(rows):
+        for number, owner_id in Patent.objects.filter(office=office, number__in=chunk).values_list(
+                "number", "owner_id"):
+            found[(office, number)] = owner_id
     return found
 
 
 def _existing_patents(rows: list[PatentRow]) -> dict[tuple[str, str], Patent]:
     existing: dict[tuple[str, str], Patent] = {}
-    by_office: dict[str, list[str]] = {}
-    for r in rows:
-        by_office.setdefault(r.office, []).append(r.number)
-    for office, office_numbers in by_office.items():
-        for chunk in _chunks(office_numbers):
-            for patent in Patent.objects.filter(office=office, number__in=chunk):
-                existing[(patent.office, patent.number)] = patent
+    for office, chunk in _by_office(rows):
+        for patent in Patent.objects.filter(office=office, number__in=chunk):
+            existing[(patent.office, patent.number)] = patent
     return existing
 
 
