@@ -6,12 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import sme
-from marketplace.models import MemberRole, NotificationPreference, Organisation, User
-
-
-def normalise_email(value: str) -> str:
-    """Email addresses are compared and stored in lower case everywhere (sign-up, log-in, invitations, admin)."""
-    return User.objects.normalize_email((value or "").strip()).lower()
+from marketplace.models import MemberRole, NotificationPreference, Organisation, User, normalise_email
 
 
 class EmailAuthenticationForm(AuthenticationForm):

@@ -14,13 +14,18 @@ from marketplace.uscc import validate_uscc
 
 
 # --- Accounts ---------------------------------------------------------------------------
+def normalise_email(value: str | None) -> str:
+    """Email addresses are compared and stored in lower case everywhere (sign-up, log-in, invitations, admin)."""
+    return BaseUserManager.normalize_email((value or "").strip()).lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalise_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
