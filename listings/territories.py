@@ -19,7 +19,8 @@ from pathlib import Path
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+
+from marketplace import wording
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "territories.csv"
 _SPACES = re.compile(r"\s+")
@@ -67,5 +68,4 @@ def display(text: str) -> str:
     if len(parts) < 2 or not all(pairs):
         return text
     shown = [_in_language(pair) for pair in pairs]
-    separator = pgettext("enumeration separator", ", ")
-    return _("%(items)s and %(last)s") % {"items": separator.join(shown[:-1]), "last": shown[-1]}
+    return _("%(items)s and %(last)s") % {"items": wording.enumeration(shown[:-1]), "last": shown[-1]}

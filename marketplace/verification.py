@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from marketplace import uscc
+from marketplace import uscc, wording
 from marketplace.actions import ActionError, NotAllowed
 from marketplace.models import Organisation, User, VerificationStatus
 
@@ -121,7 +121,7 @@ def notify_reverification(organisation: Organisation, changes: dict) -> None:
     staff = User.objects.filter(is_staff=True, is_active=True).order_by("pk")
     for user in staff:
         with translation.override(user.language):
-            fields = ("、" if user.language.startswith("zh") else ", ").join(_field_label(f) for f in changes)
+            fields = wording.enumeration(_field_label(f) for f in changes)
             title = _("%(org)s needs verifying again") % {"org": organisation.name}
             body = _("A verified organisation changed its %(fields)s. Its published listings stay public, marked "
                      "“re-verification pending”, until you decide.") % {"fields": fields}
