@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import pgettext
 
 
@@ -9,3 +11,9 @@ def enumeration(items) -> str:
     """``a, b, c`` in English, ``a、b、c`` in Chinese: the active language's list separator (the catalogue's
     ``enumeration separator``), for lists in running text (changed fields, search words, territories)."""
     return pgettext("enumeration separator", ", ").join(str(item) for item in items)
+
+
+def in_language_of(user):
+    """``with in_language_of(user):`` texts written for that person — notifications and emails speak the
+    recipient's language, not the sender's or the page's (``settings.LANGUAGE_CODE`` without a preference)."""
+    return translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE)

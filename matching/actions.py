@@ -20,12 +20,12 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from listings import numbers
 from listings.models import Currency, LicenceKind
-from marketplace import audit, notifications
+from marketplace import audit, notifications, wording
 from marketplace.actions import ActionError, NotAllowed, require_member
 from marketplace.verification import VerifiedOnly, require_verified
 from marketplace.models import Membership, Organisation, OrganisationKind, Province
@@ -518,7 +518,7 @@ def _send_contact_request(contact_id: int) -> int:
                    "requester": contact.created_by, "recipient": user, "link": link, "inbox_link": inbox_link,
                    "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
         try:
-            with translation.override(user.language or settings.LANGUAGE_CODE):
+            with wording.in_language_of(user):
                 subject = " ".join(render_to_string("matching/email/contact_request_subject.txt", context).split())
                 body = render_to_string("matching/email/contact_request.txt", context)
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
