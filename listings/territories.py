@@ -17,7 +17,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from marketplace import wording
@@ -51,7 +50,7 @@ def names(text: str) -> tuple[str, str] | None:
 
 
 def _in_language(pair: tuple[str, str]) -> str:
-    return pair[1] if (translation.get_language() or "").lower().startswith("zh") else pair[0]
+    return pair[1] if wording.chinese_active() else pair[0]
 
 
 def display(text: str) -> str:

@@ -17,3 +17,9 @@ def in_language_of(user):
     """``with in_language_of(user):`` texts written for that person — notifications and emails speak the
     recipient's language, not the sender's or the page's (``settings.LANGUAGE_CODE`` without a preference)."""
     return translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE)
+
+
+def chinese_active() -> bool:
+    """The active language is Chinese (``zh-hans``): for the choices a catalogue cannot make (which of two stored
+    names to show, the units of an amount)."""
+    return (translation.get_language() or "").lower().startswith("zh")
