@@ -26,7 +26,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from listings import numbers
+from listings import number_search
 from listings.models import Patent
 from marketplace.actions import membership_of
 from marketplace.models import Organisation
@@ -57,13 +57,14 @@ def _script_variants(word: str) -> set[str]:
 
 
 def _by_number(organisation, token: str) -> Patent | None:
+    """The organisation's patent a typed number names, spelt as the search box and the API read numbers
+    (``number_search.patents_matching``: kind code, leading zeros and check digit optional)."""
     patents = Patent.objects.filter(owner=organisation)
     try:
-        parsed = numbers.normalise_number(token)
+        return number_search.patents_matching(patents, token).first()
     except ValueError:
         # Portfolio case numbers (the NASA demo's GSC-TOPS-35) are not patent numbers: exact match only.
         return patents.filter(number__iexact=token.strip()).first()
-    return patents.filter(office=parsed.office, number=parsed.number).first()
 
 
 def search(organisation, query: str, limit: int = MAX_RESULTS) -> tuple[list[Patent], bool]:

@@ -107,6 +107,16 @@ def test_typed_numbers_make_the_listing(client, owner, verified_holder, portfoli
     assert set(listing.patents.all()) == {portfolio["cathode"], portfolio["us"]}
 
 
+def test_typed_numbers_are_read_as_the_search_box_reads_them(client, owner, verified_holder, patent_factory):
+    """An application number without its check digit names the stored one, as on /listings/ and in the API."""
+    application = patent_factory(verified_holder, "CN201810793986.0", title="Cathode slurry mixer")
+    client.force_login(owner)
+    url = reverse("owner_listing_create", args=[verified_holder.slug])
+    response = client.post(url, listing_post(add_patents="CN 201810793986", title="Mixer"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(Listing.objects.get(title="Mixer").patents.all()) == [application]
+
+
 def test_typed_and_ticked_patents_are_combined(client, owner, verified_holder, portfolio):
     client.force_login(owner)
     url = reverse("owner_listing_create", args=[verified_holder.slug])
