@@ -173,8 +173,7 @@ AXES_VERBOSE = False
 # Reverse proxies in front: the client address is the PROXY_COUNT-th entry from the right of
 # X-Forwarded-For (marketplace.throttle.client_ip), for the log-in lockout and the limits below.
 PROXY_COUNT = env.int("PROXY_COUNT", 0, minimum=0)
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
-AXES_CLIENT_IP_CALLABLE = "marketplace.throttle.client_ip"
+AXES_CLIENT_IP_CALLABLE = "marketplace.throttle.client_ip"  # so axes never asks ipware (AXES_IPWARE_* unused)
 
 # Sign-up and password reset limits (marketplace.throttle), per client address and per target email
 # address, as N/second|minute|hour|day. Counted in the cache (Redis when REDIS_URL is set).
