@@ -302,11 +302,6 @@ class ListingForm(TermsForm):
         help_text=_("How many free licences you donate to eligible small and micro enterprises."),
     )
 
-    PATENT_FIELDS = ("patents", "add_patents")
-    NEW_PATENT_FIELDS = (
-        "new_number", "new_title", "new_abstract", "new_ipc_codes", "new_filing_date", "new_grant_date",
-        "new_expiry_date", "new_legal_status", "new_language",
-    )
     LISTING_FIELDS = ("title", "description", "idle_declared", "donation_quota")
     TERMS_FIELDS = (
         "licence_kinds", "fee_model", "currency", "lump_sum", "entry_fee", "royalty_rate", "territory",
@@ -336,12 +331,6 @@ class ListingForm(TermsForm):
     # groups for the template
     def group(self, names):
         return [self[name] for name in names if name in self.fields]
-
-    def patent_fields(self):
-        return self.group(self.PATENT_FIELDS)
-
-    def new_patent_fields(self):
-        return self.group(self.NEW_PATENT_FIELDS)
 
     def listing_fields(self):
         return self.group(self.LISTING_FIELDS)

@@ -286,10 +286,6 @@ class Organisation(models.Model):
         return self.is_verified and self.is_patent_holder
 
     @property
-    def can_sign_deals(self) -> bool:
-        return self.is_verified
-
-    @property
     def size_class(self) -> str | None:
         profile = getattr(self, "sme_profile", None)
         return profile.size_class if profile else None
