@@ -18,15 +18,19 @@ accepted workbook keeps the process under ~300 MB (``bench/import_memory.py`` me
 
 from __future__ import annotations
 
+import logging
 import posixpath
 import re
 import zipfile
+from contextlib import contextmanager
 from xml.parsers import expat
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from listings.import_problems import ImportFileError
+
+logger = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 MAX_PARTS = getattr(settings, "IMPORT_XLSX_MAX_PARTS", 1000)
@@ -181,3 +185,33 @@ def _scan(archive: zipfile.ZipFile, name: str, *, kind: str) -> None:
     except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
         raise ImportFileError(_("This is not an Excel .xlsx file that can be read (%(error)s).")
                               % {"error": exc}) from None
+
+
+# --- reading with openpyxl ---------------------------------------------------------------
+# What openpyxl raises for a damaged workbook (e.g. a shared-string index past the shared strings). Caught around
+# openpyxl's own calls only, so that a bug in the importer (the header mapping, the progress callback) is not
+# reported as a damaged file.
+DAMAGED = (IndexError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, OSError)
+
+
+@contextmanager
+def damaged_workbook():
+    """Around a call into openpyxl: its errors for a damaged workbook become a clear ``ImportFileError``."""
+    try:
+        yield
+    except DAMAGED as exc:
+        logger.info("unreadable workbook: %r", exc)
+        raise ImportFileError(
+            _("This is not an Excel .xlsx file that can be read (%(error)s).") % {"error": type(exc).__name__}
+        ) from None
+
+
+def sheet_rows(sheet):
+    """The sheet's rows (values only), openpyxl's errors for a damaged workbook as ``ImportFileError``."""
+    rows = sheet.iter_rows(values_only=True)
+    while True:
+        with damaged_workbook():
+            values = next(rows, None)
+        if values is None:
+            return
+        yield values
