@@ -11,9 +11,9 @@ openpyxl keeps every shared string in memory. Before openpyxl sees a workbook, `
    characters of each cell: a cell longer than Excel's own limit (32,767 characters) or more shared
    strings than the import could ever use stop the check at once.
 
-Each refusal says why, in the user's language (``ImportFileError``). The limits can be lowered in
-settings (``IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES`` and friends); with the defaults, importing an
-accepted workbook keeps the process under ~300 MB (``bench/import_memory.py`` measures it).
+Each refusal says why, in the user's language (``ImportFileError``). The limits can be lowered from the
+environment (``IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES`` and friends, read strictly in settings); with the defaults,
+importing an accepted workbook keeps the process under ~300 MB (``bench/import_memory.py`` measures it).
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from listings.import_problems import ImportFileError
 logger = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
-MAX_PARTS = getattr(settings, "IMPORT_XLSX_MAX_PARTS", 1000)
-MAX_UNCOMPRESSED = getattr(settings, "IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", 160 * MiB)  # all parts together
-MAX_PART = getattr(settings, "IMPORT_XLSX_MAX_PART_BYTES", 120 * MiB)  # one sheet
-MAX_SHARED_STRINGS_BYTES = getattr(settings, "IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", 40 * MiB)
-MAX_RATIO = getattr(settings, "IMPORT_XLSX_MAX_RATIO", 100)  # uncompressed / compressed, for parts > 1 MiB
+MAX_PARTS = settings.IMPORT_XLSX_MAX_PARTS
+MAX_UNCOMPRESSED = settings.IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES  # all parts together
+MAX_PART = settings.IMPORT_XLSX_MAX_PART_BYTES  # one sheet
+MAX_SHARED_STRINGS_BYTES = settings.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES
+MAX_RATIO = settings.IMPORT_XLSX_MAX_RATIO  # uncompressed / compressed, for parts > 1 MiB
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
-MAX_SHARED_STRINGS = getattr(settings, "IMPORT_XLSX_MAX_SHARED_STRINGS", 1_000_000)
+MAX_SHARED_STRINGS = settings.IMPORT_XLSX_MAX_SHARED_STRINGS
 MAX_SHEET_ROW = 1_048_576  # Excel's last row
 CHUNK = 64 * 1024
 

@@ -53,7 +53,7 @@ class Env:
             return False
         raise self.error(name, f"expected one of true/false/1/0/yes/no/on/off, got {value!r}.")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def int(self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
         value = self._raw(name)
         if value is None:
             return default
@@ -63,6 +63,8 @@ class Env:
             raise self.error(name, f"expected a whole number, got {value!r}.") from None
         if minimum is not None and number < minimum:
             raise self.error(name, f"must be at least {minimum}, got {number}.")
+        if maximum is not None and number > maximum:
+            raise self.error(name, f"must be at most {maximum}, got {number}.")
         return number
 
     RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}

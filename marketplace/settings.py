@@ -230,6 +230,17 @@ MEDIA_ROOT = VAR_DIR / "media"
 VERIFICATION_DOCUMENT_MAX_BYTES = env.size("VERIFICATION_DOCUMENT_MAX_BYTES", 10 * 1024 ** 2, minimum=1024,
                                            maximum=100 * 1024 ** 2)
 VERIFICATION_DOCUMENTS_PER_ORGANISATION = env.int("VERIFICATION_DOCUMENTS_PER_ORGANISATION", 20, minimum=1)
+# Workbook limits checked before openpyxl reads an uploaded .xlsx (listings.import_safety). They may be lowered,
+# not raised: the defaults keep an import's peak memory under ~300 MB (bench/import_memory.py).
+_MiB = 1024 ** 2
+IMPORT_XLSX_MAX_PARTS = env.int("IMPORT_XLSX_MAX_PARTS", 1000, minimum=1, maximum=1000)
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env.size("IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", 160 * _MiB, minimum=_MiB,
+                                              maximum=160 * _MiB)
+IMPORT_XLSX_MAX_PART_BYTES = env.size("IMPORT_XLSX_MAX_PART_BYTES", 120 * _MiB, minimum=_MiB, maximum=120 * _MiB)
+IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = env.size("IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", 40 * _MiB, minimum=_MiB,
+                                                maximum=40 * _MiB)
+IMPORT_XLSX_MAX_RATIO = env.int("IMPORT_XLSX_MAX_RATIO", 100, minimum=2, maximum=100)
+IMPORT_XLSX_MAX_SHARED_STRINGS = env.int("IMPORT_XLSX_MAX_SHARED_STRINGS", 1_000_000, minimum=1, maximum=1_000_000)
 
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", not DEBUG)
