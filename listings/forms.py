@@ -341,7 +341,8 @@ class ListingForm(TermsForm):
     def selected_patents(self) -> list[Patent]:
         """The chosen patents to show ticked: those posted (or the listing's), never the whole portfolio."""
         value = self["patents"].value() or []
-        ids = [int(v.pk if isinstance(v, Patent) else v) for v in value if str(getattr(v, "pk", v)).isdigit()]
+        ids = [int(v.pk if isinstance(v, Patent) else v) for v in value
+               if str(getattr(v, "pk", v)).isascii() and str(getattr(v, "pk", v)).isdigit()]  # "²".isdigit()
         return list(self.fields["patents"].queryset.filter(pk__in=ids).order_by("pk")) if ids else []
 
     @property

@@ -138,7 +138,7 @@ def _scan(archive: zipfile.ZipFile, name: str, *, kind: str) -> None:
                                               "smaller files.") % {"max": f"{MAX_SHARED_STRINGS:,}"}))
         elif tag == "row":
             number = attrs.get("r", "")
-            if number.isdigit() and int(number) > MAX_SHEET_ROW:
+            if number.isascii() and number.isdigit() and int(number) > MAX_SHEET_ROW:
                 raise _Stop(ImportFileError(_("The sheet names row %(row)s, past Excel's last row.") % {"row": number}))
         if tag in text_tags:
             state["text"] = True

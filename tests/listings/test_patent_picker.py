@@ -117,6 +117,14 @@ def test_typed_numbers_are_read_as_the_search_box_reads_them(client, owner, veri
     assert list(Listing.objects.get(title="Mixer").patents.all()) == [application]
 
 
+def test_a_posted_patent_id_that_is_no_number_is_a_form_error_not_a_crash(client, owner, verified_holder, portfolio):
+    client.force_login(owner)
+    url = reverse("owner_listing_create", args=[verified_holder.slug])
+    response = client.post(url, listing_post(patents=["²"], title="Odd"))  # "²".isdigit() is true, int("²") fails
+    assert response.status_code == 200
+    assert not Listing.objects.filter(title="Odd").exists()
+
+
 def test_typed_and_ticked_patents_are_combined(client, owner, verified_holder, portfolio):
     client.force_login(owner)
     url = reverse("owner_listing_create", args=[verified_holder.slug])
