@@ -33,6 +33,7 @@ _OTHER = re.compile(r"(?P<office>[A-Z]{2})-?(?P<body>(?=[A-Z-]*\d)[A-Z0-9][A-Z0-
 _IPC_FULL = re.compile(r"(?P<sub>[A-HY]\d\d[A-Z])\s*(?P<group>\d{1,4})\s*/\s*(?P<subgroup>\d{1,6})")
 _IPC_WIPO14 = re.compile(r"(?P<sub>[A-HY]\d\d[A-Z])(?P<group>\d{4})(?P<subgroup>\d{6})")
 _IPC_SUBCLASS = re.compile(r"[A-HY]\d\d[A-Z]")
+_IPC_PREFIX = re.compile(r"[A-HY](\d{1,2}([A-Z](\s*\d{1,4}(/\d{0,6})?)?)?)?")
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,15 @@ def normalise_ipc(raw: str) -> IPCCode:
     if _IPC_SUBCLASS.fullmatch(text):
         return IPCCode(text)
     raise ValueError(_("unknown IPC format '%(value)s' (expected e.g. H01M 10/052 or H01M)") % {"value": raw})
+
+
+def ipc_prefix(query: str) -> str | None:
+    """The start of an IPC code as codes are stored (``h01m10`` → ``H01M 10``, ``H01M 10/05``), or None when
+    ``query`` cannot begin one: for search boxes that take a code or words."""
+    text = " ".join((query or "").upper().split())
+    if not _IPC_PREFIX.fullmatch(text):
+        return None
+    return re.sub(r"^([A-HY]\d\d[A-Z])\s*(?=\d)", r"\1 ", text)
 
 
 def parse_ipc_codes(codes) -> list[IPCCode]:

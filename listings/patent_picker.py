@@ -26,7 +26,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from listings import number_search
+from listings import number_search, numbers
 from listings.models import Patent
 from marketplace.actions import membership_of
 from marketplace.models import Organisation
@@ -38,7 +38,6 @@ MAX_TYPED_NUMBERS = 200
 # between digits belongs to the number (US 10,123,456 B2).
 _SEPARATORS = re.compile(r"[\n;]+|,\s*(?=[A-Za-z])")
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_IPC_PREFIX = re.compile(r"[A-HY](?:\d{1,2}(?:[A-Z](?:\s*\d+(?:/\d*)?)?)?)?", re.IGNORECASE)
 
 
 # --- finding patents -----------------------------------------------------------------------------
@@ -90,8 +89,9 @@ def search(organisation, query: str, limit: int = MAX_RESULTS) -> tuple[list[Pat
     if len(compact) >= 3 and any(ch.isdigit() for ch in compact):
         digits = re.sub(r"^(ZL|[A-Z]{2})", "", compact)
         condition |= Q(number__icontains=digits)
-    if len(query) >= 3 and _IPC_PREFIX.fullmatch(query):
-        condition |= Q(classifications__code__istartswith=query.upper())
+    ipc_prefix = numbers.ipc_prefix(query) if len(query) >= 3 else None
+    if ipc_prefix:
+        condition |= Q(classifications__code__istartswith=ipc_prefix)
     ids = (Patent.objects.filter(owner=organisation).filter(condition).exclude(pk__in=[p.pk for p in found])
            .order_by("-filing_date", "-pk").values_list("pk", flat=True).distinct())
     ids = list(ids[: limit + 1 - len(found)])

@@ -48,6 +48,14 @@ def test_search_finds_the_organisations_patents(client, owner, verified_holder, 
     assert sorted(found) == sorted(expected)
 
 
+@pytest.mark.parametrize("query", ["h01m10", "H01M10/", "h01m 10"])
+def test_an_ipc_code_is_read_as_the_ipc_picker_reads_it(client, owner, verified_holder, portfolio, query):
+    """Written without the space (or in lower case), a main group still finds its patents."""
+    client.force_login(owner)
+    found, _data = _search(client, verified_holder, query)
+    assert sorted(found) == ["CN 112345678 B", "TW 201234567 A", "US 8088512 B2"]
+
+
 def test_an_exact_number_comes_first_with_its_fields(client, owner, verified_holder, portfolio):
     client.force_login(owner)
     found, data = _search(client, verified_holder, "CN 112345678 B")
