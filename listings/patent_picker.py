@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from listings import number_search, numbers
+from listings import search as search_module
 from listings.models import Patent
 from marketplace.actions import membership_of
 from marketplace.models import Organisation
@@ -37,22 +38,22 @@ MAX_TYPED_NUMBERS = 200
 # Numbers are separated by new lines, semicolons or a comma before the next office code — a comma
 # between digits belongs to the number (US 10,123,456 B2).
 _SEPARATORS = re.compile(r"[\n;]+|,\s*(?=[A-Za-z])")
-_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 # --- finding patents -----------------------------------------------------------------------------
-@functools.lru_cache(maxsize=2)
-def _converter(config: str):
+@functools.lru_cache(maxsize=1)
+def _to_traditional():
     import opencc
 
-    return opencc.OpenCC(config)
+    return opencc.OpenCC("s2t")
 
 
 def _script_variants(word: str) -> set[str]:
-    """The word in Simplified and in Traditional characters (itself when it has no Han characters)."""
-    if not _HAN.search(word):
+    """The word in Simplified and in Traditional characters (itself when it has no Han characters); Simplified
+    as the search index folds it (``listings.search.to_simplified``)."""
+    if not search_module.has_han(word):
         return {word}
-    return {word, _converter("t2s").convert(word), _converter("s2t").convert(word)}
+    return {word, search_module.to_simplified(word), _to_traditional().convert(word)}
 
 
 def _by_number(organisation, token: str) -> Patent | None:
