@@ -21,8 +21,7 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Prefetch, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Prefetch, Q
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy

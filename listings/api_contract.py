@@ -35,7 +35,7 @@ def blank_parameter_errors(query_params, filterset_class) -> dict[str, list[str]
 
 def page_size_errors(raw: str, maximum: int) -> list[str]:
     text = raw.strip()
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= maximum:  # "²".isdigit() is true
         return [_("must be a whole number from 1 to %(maximum)s, not “%(value)s”.") % {"maximum": maximum,
                                                                                     "value": raw}]
     return []

@@ -302,11 +302,6 @@ class ListingForm(TermsForm):
         help_text=_("How many free licences you donate to eligible small and micro enterprises."),
     )
 
-    PATENT_FIELDS = ("patents", "add_patents")
-    NEW_PATENT_FIELDS = (
-        "new_number", "new_title", "new_abstract", "new_ipc_codes", "new_filing_date", "new_grant_date",
-        "new_expiry_date", "new_legal_status", "new_language",
-    )
     LISTING_FIELDS = ("title", "description", "idle_declared", "donation_quota")
     TERMS_FIELDS = (
         "licence_kinds", "fee_model", "currency", "lump_sum", "entry_fee", "royalty_rate", "territory",
@@ -337,12 +332,6 @@ class ListingForm(TermsForm):
     def group(self, names):
         return [self[name] for name in names if name in self.fields]
 
-    def patent_fields(self):
-        return self.group(self.PATENT_FIELDS)
-
-    def new_patent_fields(self):
-        return self.group(self.NEW_PATENT_FIELDS)
-
     def listing_fields(self):
         return self.group(self.LISTING_FIELDS)
 
@@ -352,7 +341,8 @@ class ListingForm(TermsForm):
     def selected_patents(self) -> list[Patent]:
         """The chosen patents to show ticked: those posted (or the listing's), never the whole portfolio."""
         value = self["patents"].value() or []
-        ids = [int(v.pk if isinstance(v, Patent) else v) for v in value if str(getattr(v, "pk", v)).isdigit()]
+        ids = [int(v.pk if isinstance(v, Patent) else v) for v in value
+               if str(getattr(v, "pk", v)).isascii() and str(getattr(v, "pk", v)).isdigit()]  # "²".isdigit()
         return list(self.fields["patents"].queryset.filter(pk__in=ids).order_by("pk")) if ids else []
 
     @property

@@ -11,16 +11,18 @@ openpyxl keeps every shared string in memory. Before openpyxl sees a workbook, `
    characters of each cell: a cell longer than Excel's own limit (32,767 characters) or more shared
    strings than the import could ever use stop the check at once.
 
-Each refusal says why, in the user's language (``ImportFileError``). The limits can be lowered in
-settings (``IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES`` and friends); with the defaults, importing an
-accepted workbook keeps the process under ~300 MB (``bench/import_memory.py`` measures it).
+Each refusal says why, in the user's language (``ImportFileError``). The limits can be lowered from the
+environment (``IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES`` and friends, read strictly in settings); with the defaults,
+importing an accepted workbook keeps the process under ~300 MB (``bench/import_memory.py`` measures it).
 """
 
 from __future__ import annotations
 
+import logging
 import posixpath
 import re
 import zipfile
+from contextlib import contextmanager
 from xml.parsers import expat
 
 from django.conf import settings
@@ -28,14 +30,16 @@ from django.utils.translation import gettext as _
 
 from listings.import_problems import ImportFileError
 
+logger = logging.getLogger(__name__)
+
 MiB = 1024 * 1024
-MAX_PARTS = getattr(settings, "IMPORT_XLSX_MAX_PARTS", 1000)
-MAX_UNCOMPRESSED = getattr(settings, "IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", 160 * MiB)  # all parts together
-MAX_PART = getattr(settings, "IMPORT_XLSX_MAX_PART_BYTES", 120 * MiB)  # one sheet
-MAX_SHARED_STRINGS_BYTES = getattr(settings, "IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", 40 * MiB)
-MAX_RATIO = getattr(settings, "IMPORT_XLSX_MAX_RATIO", 100)  # uncompressed / compressed, for parts > 1 MiB
+MAX_PARTS = settings.IMPORT_XLSX_MAX_PARTS
+MAX_UNCOMPRESSED = settings.IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES  # all parts together
+MAX_PART = settings.IMPORT_XLSX_MAX_PART_BYTES  # one sheet
+MAX_SHARED_STRINGS_BYTES = settings.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES
+MAX_RATIO = settings.IMPORT_XLSX_MAX_RATIO  # uncompressed / compressed, for parts > 1 MiB
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
-MAX_SHARED_STRINGS = getattr(settings, "IMPORT_XLSX_MAX_SHARED_STRINGS", 1_000_000)
+MAX_SHARED_STRINGS = settings.IMPORT_XLSX_MAX_SHARED_STRINGS
 MAX_SHEET_ROW = 1_048_576  # Excel's last row
 CHUNK = 64 * 1024
 
@@ -134,7 +138,7 @@ def _scan(archive: zipfile.ZipFile, name: str, *, kind: str) -> None:
                                               "smaller files.") % {"max": f"{MAX_SHARED_STRINGS:,}"}))
         elif tag == "row":
             number = attrs.get("r", "")
-            if number.isdigit() and int(number) > MAX_SHEET_ROW:
+            if number.isascii() and number.isdigit() and int(number) > MAX_SHEET_ROW:
                 raise _Stop(ImportFileError(_("The sheet names row %(row)s, past Excel's last row.") % {"row": number}))
         if tag in text_tags:
             state["text"] = True
@@ -181,3 +185,33 @@ def _scan(archive: zipfile.ZipFile, name: str, *, kind: str) -> None:
     except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
         raise ImportFileError(_("This is not an Excel .xlsx file that can be read (%(error)s).")
                               % {"error": exc}) from None
+
+
+# --- reading with openpyxl ---------------------------------------------------------------
+# What openpyxl raises for a damaged workbook (e.g. a shared-string index past the shared strings). Caught around
+# openpyxl's own calls only, so that a bug in the importer (the header mapping, the progress callback) is not
+# reported as a damaged file.
+DAMAGED = (IndexError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, OSError)
+
+
+@contextmanager
+def damaged_workbook():
+    """Around a call into openpyxl: its errors for a damaged workbook become a clear ``ImportFileError``."""
+    try:
+        yield
+    except DAMAGED as exc:
+        logger.info("unreadable workbook: %r", exc)
+        raise ImportFileError(
+            _("This is not an Excel .xlsx file that can be read (%(error)s).") % {"error": type(exc).__name__}
+        ) from None
+
+
+def sheet_rows(sheet):
+    """The sheet's rows (values only), openpyxl's errors for a damaged workbook as ``ImportFileError``."""
+    rows = sheet.iter_rows(values_only=True)
+    while True:
+        with damaged_workbook():
+            values = next(rows, None)
+        if values is None:
+            return
+        yield values

@@ -462,20 +462,21 @@ def _read_xlsx(data: bytes, progress: Progress | None) -> RawRows:
             _("This is not an Excel .xlsx file that can be read (%(error)s).") % {"error": exc}
         ) from None
     try:
-        sheets = workbook.worksheets
-        if not sheets:
-            raise ImportFileError(_("The workbook has no sheets."))
-        sheet = sheets[0]
+        with import_safety.damaged_workbook():
+            sheets = workbook.worksheets
+            if not sheets:
+                raise ImportFileError(_("The workbook has no sheets."))
+            sheet = sheets[0]
+            estimate = min(sheet.max_row or 0, MAX_ROWS)
+            sheet.reset_dimensions()  # a claimed A1:XFD1048576 would pad every row to 16,384 cells
         warnings = []
         if len(sheets) > 1:
             warnings.append(Problem(None, "", _('Only the first sheet, "%(sheet)s", was read.') % {"sheet": sheet.title},
                                     level="warning"))
-        estimate = min(sheet.max_row or 0, MAX_ROWS)
-        sheet.reset_dimensions()  # a claimed A1:XFD1048576 would pad every row to 16,384 cells
         rows: list[tuple[int, dict]] = []
         names: list[str | None] | None = None
         headers: dict[str, str] = {}
-        for row_no, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for row_no, values in enumerate(import_safety.sheet_rows(sheet), start=1):
             if not any(v is not None and str(v).strip() for v in values):
                 continue
             if names is None:
@@ -489,11 +490,6 @@ def _read_xlsx(data: bytes, progress: Progress | None) -> RawRows:
                 progress("reading", row_no, estimate)
         if names is None:
             raise ImportFileError(_("The first sheet is empty."))
-    except (IndexError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, OSError) as exc:
-        logger.info("unreadable workbook: %r", exc)  # e.g. a shared-string index past the shared strings
-        raise ImportFileError(
-            _("This is not an Excel .xlsx file that can be read (%(error)s).") % {"error": type(exc).__name__}
-        ) from None
     finally:
         workbook.close()
     return RawRows("xlsx", rows, headers, "row", warnings, [])
@@ -755,29 +751,31 @@ def _sqlite_pages_in_memory():
             cursor.execute("PRAGMA cache_spill = ON")
 
 
-def _existing_owners(rows: list[PatentRow]) -> dict[tuple[str, str], int]:
-    """(office, number) → owner id of the patents that exist already (ids only: cheap for 100,000 rows)."""
-    found: dict[tuple[str, str], int] = {}
+def _by_office(rows: list[PatentRow]):
+    """The rows' numbers as (office, chunk of numbers), for lookups on the (office, number) index."""
     by_office: dict[str, list[str]] = {}
     for r in rows:
         by_office.setdefault(r.office, []).append(r.number)
     for office, office_numbers in by_office.items():
         for chunk in _chunks(office_numbers):
-            for number, owner_id in Patent.objects.filter(office=office, number__in=chunk).values_list(
-                    "number", "owner_id"):
-                found[(office, number)] = owner_id
+            yield office, chunk
+
+
+def _existing_owners(rows: list[PatentRow]) -> dict[tuple[str, str], int]:
+    """(office, number) → owner id of the patents that exist already (ids only: cheap for 100,000 rows)."""
+    found: dict[tuple[str, str], int] = {}
+    for office, chunk in _by_office(rows):
+        for number, owner_id in Patent.objects.filter(office=office, number__in=chunk).values_list(
+                "number", "owner_id"):
+            found[(office, number)] = owner_id
     return found
 
 
 def _existing_patents(rows: list[PatentRow]) -> dict[tuple[str, str], Patent]:
     existing: dict[tuple[str, str], Patent] = {}
-    by_office: dict[str, list[str]] = {}
-    for r in rows:
-        by_office.setdefault(r.office, []).append(r.number)
-    for office, office_numbers in by_office.items():
-        for chunk in _chunks(office_numbers):
-            for patent in Patent.objects.filter(office=office, number__in=chunk):
-                existing[(patent.office, patent.number)] = patent
+    for office, chunk in _by_office(rows):
+        for patent in Patent.objects.filter(office=office, number__in=chunk):
+            existing[(patent.office, patent.number)] = patent
     return existing
 
 

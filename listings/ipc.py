@@ -28,9 +28,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.utils import translation
-
 from listings import numbers
+from marketplace import wording
 
 SCHEME_FILE = Path(__file__).resolve().parent / "data" / "ipc_scheme.csv.gz"
 ZH_TITLES_FILE = Path(__file__).resolve().parent / "data" / "ipc_titles_zh.csv"
@@ -125,8 +124,7 @@ def zh_title(code: str) -> str:
 def local_title(code: str, *, full: bool = False) -> LocalTitle:
     """The title to show in the active language: Chinese for sections and classes under a Chinese UI, else
     WIPO's English short title (``full``: a subgroup with its main group's title), tagged ``lang="en"``."""
-    language = (translation.get_language() or "").lower()
-    if language.startswith("zh"):
+    if wording.chinese_active():
         text = zh_title(code)
         if text:
             return LocalTitle(text, ZH)

@@ -26,7 +26,6 @@ MAX_RESULTS = 20
 MAX_QUERY = 100
 PATENT_SAMPLE = 500  # patents read for a Chinese query
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_CODE_PREFIX = re.compile(r"[A-HY](\d{1,2}([A-Z](\s*\d{1,4}(/\d{0,6})?)?)?)?")
 _TITLE_LEVELS = (ipc.SUBCLASS, ipc.MAIN_GROUP, ipc.SUBGROUP)
 
 
@@ -47,19 +46,12 @@ def _stem(word: str) -> str:
     return word
 
 
-def _code_prefix(query: str) -> str | None:
-    text = " ".join(query.upper().split())
-    if not _CODE_PREFIX.fullmatch(text):
-        return None
-    return re.sub(r"^([A-HY]\d\d[A-Z])\s*(?=\d)", r"\1 ", text)
-
-
 def search(query: str, limit: int = MAX_RESULTS) -> tuple[list[dict], bool]:
     query = " ".join((query or "").split())[:MAX_QUERY]
     if len(query) < 2 and not re.fullmatch(r"[A-HYa-hy]", query):
         return [], False
     entries = ipc._load().entries
-    prefix = _code_prefix(query)
+    prefix = numbers.ipc_prefix(query)
     if prefix is not None:
         codes = [code for code in entries if code.startswith(prefix)]
     elif _HAN.search(query):

@@ -33,6 +33,7 @@ _OTHER = re.compile(r"(?P<office>[A-Z]{2})-?(?P<body>(?=[A-Z-]*\d)[A-Z0-9][A-Z0-
 _IPC_FULL = re.compile(r"(?P<sub>[A-HY]\d\d[A-Z])\s*(?P<group>\d{1,4})\s*/\s*(?P<subgroup>\d{1,6})")
 _IPC_WIPO14 = re.compile(r"(?P<sub>[A-HY]\d\d[A-Z])(?P<group>\d{4})(?P<subgroup>\d{6})")
 _IPC_SUBCLASS = re.compile(r"[A-HY]\d\d[A-Z]")
+_IPC_PREFIX = re.compile(r"[A-HY](\d{1,2}([A-Z](\s*\d{1,4}(/\d{0,6})?)?)?)?")
 
 
 @dataclass(frozen=True)
@@ -82,14 +83,6 @@ def office_digits(office: str, body: str) -> str:
     return body
 
 
-def legacy_number(office: str, number: str) -> str:
-    """The form in which numbers were stored before leading zeros were kept (every office but CN
-    lost them): for finding and fixing those rows (``manage.py fix_patent_numbers``)."""
-    if number.isdigit() and office not in ("CN", "US"):
-        return number.lstrip("0") or "0"
-    return number
-
-
 @dataclass(frozen=True)
 class IPCCode:
     subclass: str  # "H01M"
@@ -132,6 +125,29 @@ def normalise_ipc(raw: str) -> IPCCode:
     if _IPC_SUBCLASS.fullmatch(text):
         return IPCCode(text)
     raise ValueError(_("unknown IPC format '%(value)s' (expected e.g. H01M 10/052 or H01M)") % {"value": raw})
+
+
+def ipc_prefix(query: str) -> str | None:
+    """The start of an IPC code as codes are stored (``h01m10`` → ``H01M 10``, ``H01M 10/05``), or None when
+    ``query`` cannot begin one: for search boxes that take a code or words."""
+    text = " ".join((query or "").upper().split())
+    if not _IPC_PREFIX.fullmatch(text):
+        return None
+    return re.sub(r"^([A-HY]\d\d[A-Z])\s*(?=\d)", r"\1 ", text)
+
+
+def parse_ipc_codes(codes) -> list[IPCCode]:
+    """Codes in any form ``normalise_ipc`` accepts → distinct parsed codes, order kept (unparseable ones are
+    skipped: for stored codes; a user's input is checked with ``normalise_ipc`` so that a bad code is said)."""
+    parsed: list[IPCCode] = []
+    for raw in codes or ():
+        try:
+            code = normalise_ipc(str(raw))
+        except ValueError:
+            continue
+        if code not in parsed:
+            parsed.append(code)
+    return parsed
 
 
 def split_ipc_list(raw: str) -> list[str]:

@@ -26,7 +26,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from listings import numbers
+from listings import number_search, numbers
+from listings import search as search_module
 from listings.models import Patent
 from marketplace.actions import membership_of
 from marketplace.models import Organisation
@@ -37,33 +38,33 @@ MAX_TYPED_NUMBERS = 200
 # Numbers are separated by new lines, semicolons or a comma before the next office code — a comma
 # between digits belongs to the number (US 10,123,456 B2).
 _SEPARATORS = re.compile(r"[\n;]+|,\s*(?=[A-Za-z])")
-_HAN = re.compile(r"[\u3400-\u9fff]")
-_IPC_PREFIX = re.compile(r"[A-HY](?:\d{1,2}(?:[A-Z](?:\s*\d+(?:/\d*)?)?)?)?", re.IGNORECASE)
 
 
 # --- finding patents -----------------------------------------------------------------------------
-@functools.lru_cache(maxsize=2)
-def _converter(config: str):
+@functools.lru_cache(maxsize=1)
+def _to_traditional():
     import opencc
 
-    return opencc.OpenCC(config)
+    return opencc.OpenCC("s2t")
 
 
 def _script_variants(word: str) -> set[str]:
-    """The word in Simplified and in Traditional characters (itself when it has no Han characters)."""
-    if not _HAN.search(word):
+    """The word in Simplified and in Traditional characters (itself when it has no Han characters); Simplified
+    as the search index folds it (``listings.search.to_simplified``)."""
+    if not search_module.has_han(word):
         return {word}
-    return {word, _converter("t2s").convert(word), _converter("s2t").convert(word)}
+    return {word, search_module.to_simplified(word), _to_traditional().convert(word)}
 
 
 def _by_number(organisation, token: str) -> Patent | None:
+    """The organisation's patent a typed number names, spelt as the search box and the API read numbers
+    (``number_search.patents_matching``: kind code, leading zeros and check digit optional)."""
     patents = Patent.objects.filter(owner=organisation)
     try:
-        parsed = numbers.normalise_number(token)
+        return number_search.patents_matching(patents, token).first()
     except ValueError:
         # Portfolio case numbers (the NASA demo's GSC-TOPS-35) are not patent numbers: exact match only.
         return patents.filter(number__iexact=token.strip()).first()
-    return patents.filter(office=parsed.office, number=parsed.number).first()
 
 
 def search(organisation, query: str, limit: int = MAX_RESULTS) -> tuple[list[Patent], bool]:
@@ -89,8 +90,9 @@ def search(organisation, query: str, limit: int = MAX_RESULTS) -> tuple[list[Pat
     if len(compact) >= 3 and any(ch.isdigit() for ch in compact):
         digits = re.sub(r"^(ZL|[A-Z]{2})", "", compact)
         condition |= Q(number__icontains=digits)
-    if len(query) >= 3 and _IPC_PREFIX.fullmatch(query):
-        condition |= Q(classifications__code__istartswith=query.upper())
+    ipc_prefix = numbers.ipc_prefix(query) if len(query) >= 3 else None
+    if ipc_prefix:
+        condition |= Q(classifications__code__istartswith=ipc_prefix)
     ids = (Patent.objects.filter(owner=organisation).filter(condition).exclude(pk__in=[p.pk for p in found])
            .order_by("-filing_date", "-pk").values_list("pk", flat=True).distinct())
     ids = list(ids[: limit + 1 - len(found)])

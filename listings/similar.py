@@ -45,18 +45,12 @@ def _texts(listing_id: int) -> tuple[list[str], list[numbers.IPCCode]] | None:
     if row is None:
         return None
     texts = [row[0] or "", row[1] or ""]
-    codes: list[numbers.IPCCode] = []
+    raw_codes: list[str] = []
     for title, abstract, ipc_codes in Listing.patents.through.objects.filter(listing_id=listing_id).values_list(
             "patent__title", "patent__abstract", "patent__ipc_codes"):
         texts.extend((title or "", (abstract or "")[:ABSTRACT_CHARS]))
-        for raw in ipc_codes or ():
-            try:
-                code = numbers.normalise_ipc(str(raw))
-            except ValueError:
-                continue
-            if code not in codes:
-                codes.append(code)
-    return texts, codes
+        raw_codes.extend(ipc_codes or ())
+    return texts, numbers.parse_ipc_codes(raw_codes)
 
 
 def _term_counts(texts) -> Counter:

@@ -17,9 +17,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+
+from marketplace import wording
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "territories.csv"
 _SPACES = re.compile(r"\s+")
@@ -50,7 +50,7 @@ def names(text: str) -> tuple[str, str] | None:
 
 
 def _in_language(pair: tuple[str, str]) -> str:
-    return pair[1] if (translation.get_language() or "").lower().startswith("zh") else pair[0]
+    return pair[1] if wording.chinese_active() else pair[0]
 
 
 def display(text: str) -> str:
@@ -67,5 +67,4 @@ def display(text: str) -> str:
     if len(parts) < 2 or not all(pairs):
         return text
     shown = [_in_language(pair) for pair in pairs]
-    separator = pgettext("enumeration separator", ", ")
-    return _("%(items)s and %(last)s") % {"items": separator.join(shown[:-1]), "last": shown[-1]}
+    return _("%(items)s and %(last)s") % {"items": wording.enumeration(shown[:-1]), "last": shown[-1]}

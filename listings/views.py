@@ -23,7 +23,6 @@ from django.urls import path
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from listings import actions, ipc, number_search, search, visits
 from listings.filters import (
@@ -37,6 +36,7 @@ from listings.filters import (
 from listings.forms import to_minor
 from listings.models import Listing, Patent, PatentClassification
 from listings.templatetags.listing_tags import format_money
+from marketplace import wording
 from marketplace.actions import membership_of
 
 PER_PAGE = 20
@@ -146,7 +146,7 @@ def _number_rows(ids: list[int], found: list[number_search.NumberQuery]) -> list
 def _partial_notice(results: search.SearchResults | None) -> str:
     if results is None or results.error or not results.partial:
         return ""
-    words = pgettext("separator of a list of words", ", ").join(results.words)
+    words = wording.enumeration(results.words)
     return _("No listing has all of: %(words)s. Showing listings with most of them.") % {"words": words}
 
 

@@ -26,6 +26,7 @@ from marketplace.models import (
     SMEProfile,
     User,
     VerificationStatus,
+    normalise_email,
 )
 from marketplace.states import IllegalTransition, check_transition  # noqa: F401 - re-exported for callers
 
@@ -97,7 +98,7 @@ def _unique_slug(name: str) -> str:
 
 # --- accounts ---------------------------------------------------------------------------
 def sign_up(*, email: str, full_name: str, password: str, language: str = settings.LANGUAGE_CODE) -> User:
-    email = User.objects.normalize_email(email).strip().lower()
+    email = normalise_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ActionError(_("An account with this email address already exists."))
     with transaction.atomic():
@@ -117,7 +118,7 @@ def create_account(
     language: str = settings.LANGUAGE_CODE,
 ) -> User:
     """Operator path (demo data, scripts): an account without the sign-up mail."""
-    email = User.objects.normalize_email(email).strip().lower()
+    email = normalise_email(email)
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists():
             raise ActionError(_("An account with this email address already exists."))
@@ -361,7 +362,7 @@ def set_demonstration(organisation: Organisation, *, actor: User | None, value: 
 
 # --- members and invitations ------------------------------------------------------------
 def invite_member(organisation: Organisation, *, actor: User, email: str, role: str = MemberRole.MEMBER) -> Invitation:
-    email = User.objects.normalize_email(email).strip().lower()
+    email = normalise_email(email)
     if role not in MemberRole.values:
         raise ActionError(_("Unknown role “%(role)s”.") % {"role": role})
     with transaction.atomic():

@@ -7,14 +7,14 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import AuditEntry, Invitation, Membership, Organisation, SMEProfile, User
+from marketplace.models import AuditEntry, Invitation, Membership, Organisation, SMEProfile, User, normalise_email
 
 
 class _CaseInsensitiveEmail:
     """Addresses are stored in lower case and unique regardless of case, as at sign-up."""
 
     def clean_email(self):
-        email = User.objects.normalize_email((self.cleaned_data.get("email") or "").strip()).lower()
+        email = normalise_email(self.cleaned_data.get("email"))
         others = User.objects.filter(email__iexact=email)
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)

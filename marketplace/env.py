@@ -53,7 +53,7 @@ class Env:
             return False
         raise self.error(name, f"expected one of true/false/1/0/yes/no/on/off, got {value!r}.")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def int(self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
         value = self._raw(name)
         if value is None:
             return default
@@ -63,6 +63,8 @@ class Env:
             raise self.error(name, f"expected a whole number, got {value!r}.") from None
         if minimum is not None and number < minimum:
             raise self.error(name, f"must be at least {minimum}, got {number}.")
+        if maximum is not None and number > maximum:
+            raise self.error(name, f"must be at most {maximum}, got {number}.")
         return number
 
     RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -71,7 +73,8 @@ class Env:
         """``"5/hour"`` → ``(5, 3600)``: at most N per second, minute, hour or day (N ≥ 1)."""
         value = self._raw(name) or default
         count, _, period = value.partition("/")
-        if not count.strip().isdigit() or int(count) < 1 or period.strip().lower() not in self.RATE_PERIODS:
+        if (not count.strip().isascii() or not count.strip().isdigit() or int(count) < 1
+                or period.strip().lower() not in self.RATE_PERIODS):
             raise self.error(
                 name, f"expected N/period with N at least 1 and period one of {', '.join(self.RATE_PERIODS)} "
                       f"(e.g. 5/hour), got {value!r}."
@@ -106,7 +109,7 @@ class Env:
         value = self._raw(name)
         if value is None:
             return default
-        match = re.fullmatch(r"(\d+)\s*([A-Za-z]*)", value)
+        match = re.fullmatch(r"([0-9]+)\s*([A-Za-z]*)", value)
         unit = match.group(2).upper() if match else None
         if match is None or unit not in self._SIZE_UNITS:
             raise self.error(

@@ -2,16 +2,10 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from marketplace import sme
-from marketplace.models import MemberRole, NotificationPreference, Organisation, User
-
-
-def normalise_email(value: str) -> str:
-    """Email addresses are compared and stored in lower case everywhere (sign-up, log-in, invitations, admin)."""
-    return User.objects.normalize_email((value or "").strip()).lower()
+from marketplace import sme, wording
+from marketplace.models import MemberRole, NotificationPreference, Organisation, User, normalise_email
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -29,7 +23,7 @@ class RecipientLanguagePasswordResetForm(PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
         user = context.get("user")
-        with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+        with wording.in_language_of(user):
             super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
                               html_email_template_name)
 

@@ -14,13 +14,18 @@ from marketplace.uscc import validate_uscc
 
 
 # --- Accounts ---------------------------------------------------------------------------
+def normalise_email(value: str | None) -> str:
+    """Email addresses are compared and stored in lower case everywhere (sign-up, log-in, invitations, admin)."""
+    return BaseUserManager.normalize_email((value or "").strip()).lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalise_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -281,10 +286,6 @@ class Organisation(models.Model):
         return self.is_verified and self.is_patent_holder
 
     @property
-    def can_sign_deals(self) -> bool:
-        return self.is_verified
-
-    @property
     def size_class(self) -> str | None:
         profile = getattr(self, "sme_profile", None)
         return profile.size_class if profile else None
@@ -380,59 +381,6 @@ class SMEProfile(models.Model):
         return self.size_class in sme.ELIGIBLE_SIZES
 
 
-# --- Verification documents -------------------------------------------------------------
-def verification_storage():
-    """Private storage (``STORAGES["verification"]``): never served as static media, only by the download view."""
-    from django.core.files.storage import storages
-
-    return storages["verification"]
-
-
-def verification_upload_to(document, filename: str) -> str:
-    import uuid
-
-    return f"{document.organisation_id}/{uuid.uuid4().hex}.{document.extension}"
-
-
-class DocumentType(models.TextChoices):
-    PDF = "application/pdf", "PDF"
-    PNG = "image/png", "PNG"
-    JPEG = "image/jpeg", "JPEG"
-
-
-DocumentType.EXTENSIONS = {DocumentType.PDF: "pdf", DocumentType.PNG: "png", DocumentType.JPEG: "jpg"}
-
-
-class VerificationDocument(models.Model):
-    """Evidence an organisation uploads for staff (business licence, registration certificate…).
-
-    Written only by ``marketplace.documents``; downloadable by the organisation's members and staff."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="verification_documents")
-    file = models.FileField(storage=verification_storage, upload_to=verification_upload_to, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=32, choices=DocumentType.choices)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    description = models.CharField(_("what it is"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("verification document")
-        verbose_name_plural = _("verification documents")
-        ordering = ["-uploaded_at", "-id"]
-
-    def __str__(self):
-        return f"{self.organisation}: {self.original_name}"
-
-    @property
-    def extension(self) -> str:
-        return DocumentType.EXTENSIONS[DocumentType(self.content_type)]
-
-    def get_absolute_url(self):
-        return reverse("verification_document", args=[self.organisation.slug, self.pk])
-
-
 # --- Audit log --------------------------------------------------------------------------
 class AuditEntryQuerySet(models.QuerySet):
     def for_target(self, obj):
@@ -521,3 +469,13 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+# Verification documents live in their own module; imported here so that Django registers the model with this
+# app and migration 0003's references (marketplace.models.verification_storage, .verification_upload_to) resolve.
+from marketplace.document_models import (  # noqa: E402, F401
+    DocumentType,
+    VerificationDocument,
+    verification_storage,
+    verification_upload_to,
+)

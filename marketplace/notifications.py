@@ -18,7 +18,7 @@ Language: a kind whose texts can be rebuilt from ``data`` registers a renderer (
 the sending app's ``AppConfig.ready``); its notifications are then shown in the *reader's* language at display
 time (``localise``: the notification centre in the page's language, emails and digests in the recipient's),
 and ``build`` stores them rendered in the recipient's language (never the sender's). Kinds without a
-renderer keep the title and text their caller wrote (wrap the call in ``translation.override(user.language)``).
+renderer keep the title and text their caller wrote (wrap the call in ``wording.in_language_of(user)``).
 An email of kind ``a.b`` uses ``templates/email/a_b.txt`` and ``a_b_subject.txt`` when they exist (context:
 ``notification``, ``user``, ``link``, ``data`` and ``data``'s keys), else a plain title + text + link.
 
@@ -39,10 +39,10 @@ from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace import events
+from marketplace import events, wording
 from marketplace.actions import ActionError, NotAllowed
 from marketplace.models import Notification, NotificationPreference, User
 from marketplace.tasks import enqueue_on_commit
@@ -108,7 +108,7 @@ def build(user, kind: str, title: str, body: str = "", url: str = "", *, organis
     ``emailed_separately``: the caller sends its own email about the same thing (e.g. a licence request to a
     listing's owner), so the notification is stored as already emailed: no instant email, not in the digest."""
     if kind in _RENDERERS:  # stored in the recipient's language, whoever triggered it
-        with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+        with wording.in_language_of(user):
             texts = _rendered(kind, data or {})
         if texts:
             title, body = str(texts.get("title") or title), str(texts.get("body", body) or "")
@@ -185,7 +185,7 @@ def _template_base(kind: str) -> str:
 
 def _render_one(notification: Notification, user) -> tuple[str, str]:
     link = settings.SITE_URL + open_url(notification)
-    with translation.override(user.language):
+    with wording.in_language_of(user):
         localise(notification)  # the recipient's language of today, whatever it was when it was stored
         context = {**(notification.data or {}), "data": notification.data or {}, "notification": notification,
                    "user": user, "link": link, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
@@ -250,7 +250,7 @@ def send_digest(user, *, dry_run: bool = False, now=None) -> int:
                    "items": [(n, settings.SITE_URL + open_url(n)) for n in items],
                    "notifications_url": settings.SITE_URL + reverse("notifications"),
                    "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
-        with translation.override(user.language):
+        with wording.in_language_of(user):
             for n in items:
                 localise(n)
             subject = " ".join(render_to_string("email/digest_subject.txt", context).split())

@@ -173,8 +173,7 @@ AXES_VERBOSE = False
 # Reverse proxies in front: the client address is the PROXY_COUNT-th entry from the right of
 # X-Forwarded-For (marketplace.throttle.client_ip), for the log-in lockout and the limits below.
 PROXY_COUNT = env.int("PROXY_COUNT", 0, minimum=0)
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
-AXES_CLIENT_IP_CALLABLE = "marketplace.throttle.client_ip"
+AXES_CLIENT_IP_CALLABLE = "marketplace.throttle.client_ip"  # so axes never asks ipware (AXES_IPWARE_* unused)
 
 # Sign-up and password reset limits (marketplace.throttle), per client address and per target email
 # address, as N/second|minute|hour|day. Counted in the cache (Redis when REDIS_URL is set).
@@ -235,6 +234,17 @@ IMPORT_MAX_UPLOAD_BYTES = env.size("IMPORT_MAX_UPLOAD_BYTES", 40 * 1024 ** 2, mi
 VERIFICATION_DOCUMENT_MAX_BYTES = env.size("VERIFICATION_DOCUMENT_MAX_BYTES", 10 * 1024 ** 2, minimum=1024,
                                            maximum=100 * 1024 ** 2)
 VERIFICATION_DOCUMENTS_PER_ORGANISATION = env.int("VERIFICATION_DOCUMENTS_PER_ORGANISATION", 20, minimum=1)
+# Workbook limits checked before openpyxl reads an uploaded .xlsx (listings.import_safety). They may be lowered,
+# not raised: the defaults keep an import's peak memory under ~300 MB (bench/import_memory.py).
+_MiB = 1024 ** 2
+IMPORT_XLSX_MAX_PARTS = env.int("IMPORT_XLSX_MAX_PARTS", 1000, minimum=1, maximum=1000)
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env.size("IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", 160 * _MiB, minimum=_MiB,
+                                              maximum=160 * _MiB)
+IMPORT_XLSX_MAX_PART_BYTES = env.size("IMPORT_XLSX_MAX_PART_BYTES", 120 * _MiB, minimum=_MiB, maximum=120 * _MiB)
+IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = env.size("IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", 40 * _MiB, minimum=_MiB,
+                                                maximum=40 * _MiB)
+IMPORT_XLSX_MAX_RATIO = env.int("IMPORT_XLSX_MAX_RATIO", 100, minimum=2, maximum=100)
+IMPORT_XLSX_MAX_SHARED_STRINGS = env.int("IMPORT_XLSX_MAX_SHARED_STRINGS", 1_000_000, minimum=1, maximum=1_000_000)
 
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", not DEBUG)

@@ -14,9 +14,10 @@ from functools import cache
 from pathlib import Path
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from marketplace import wording
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "sme_thresholds_2011.csv"
 TEN_THOUSAND = 10_000  # the table gives money in 万元 (10,000 yuan)
@@ -50,7 +51,7 @@ class Industry:
 
     @property
     def name(self) -> str:
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+        return self.name_zh if wording.chinese_active() else self.name_en
 
     @property
     def indicators(self) -> tuple[str, ...]:
@@ -92,7 +93,7 @@ class Classification:
 
 def _format_yuan(amount: int) -> str:
     """Compact when exact to one decimal (¥8M, ¥4亿), otherwise the full amount (¥2,999,999)."""
-    if (get_language() or "").startswith("zh"):
+    if wording.chinese_active():
         units = ((100_000_000, "亿"), (10_000, "万"))
     else:
         units = ((1_000_000, "M"), (1_000, "k"))

@@ -31,7 +31,7 @@ class Limit:
 def client_ip(request) -> str | None:
     """The client's address: ``REMOTE_ADDR``, or with ``PROXY_COUNT`` = N trusted proxies in front,
     the address the outermost of them saw (the N-th entry from the right of ``X-Forwarded-For``)."""
-    proxies = getattr(settings, "PROXY_COUNT", 0) or 0
+    proxies = settings.PROXY_COUNT
     if proxies:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:

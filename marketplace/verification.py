@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from marketplace import uscc
+from marketplace import uscc, wording
 from marketplace.actions import ActionError, NotAllowed
 from marketplace.models import Organisation, User, VerificationStatus
 
@@ -90,7 +89,7 @@ def notify_decision(organisation: Organisation, status: str, note: str, *, email
     url = verification_url(organisation)
     built = []
     for user in _members(organisation):
-        with translation.override(user.language):
+        with wording.in_language_of(user):
             if status == VerificationStatus.VERIFIED:
                 title = _("%(org)s is verified") % {"org": organisation.name}
                 body = _("%(org)s is now verified by platform staff: it can publish listings and sign deals.") % {"org": organisation.name}
@@ -120,15 +119,15 @@ def notify_reverification(organisation: Organisation, changes: dict) -> None:
     built = []
     staff = User.objects.filter(is_staff=True, is_active=True).order_by("pk")
     for user in staff:
-        with translation.override(user.language):
-            fields = ("、" if user.language.startswith("zh") else ", ").join(_field_label(f) for f in changes)
+        with wording.in_language_of(user):
+            fields = wording.enumeration(_field_label(f) for f in changes)
             title = _("%(org)s needs verifying again") % {"org": organisation.name}
             body = _("A verified organisation changed its %(fields)s. Its published listings stay public, marked "
                      "“re-verification pending”, until you decide.") % {"fields": fields}
         built.append(notifications.build(user, "organisation.reverification_requested", title, body,
                                          url, organisation=organisation, data={"changes": changes}))
     for user in _members(organisation):
-        with translation.override(user.language):
+        with wording.in_language_of(user):
             title = _("%(org)s is waiting to be verified again") % {"org": organisation.name}
             body = _("Its name, kind or registration code changed, so platform staff verify it again. Until then "
                      "your published listings stay public, marked “re-verification pending”, and you cannot "

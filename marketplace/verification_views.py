@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -21,17 +22,16 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from marketplace import documents
-from marketplace.actions import ActionError, membership_of
+from marketplace.actions import ActionError
 from marketplace.forms import RejectForm, VerificationDocumentForm, VerifyForm
-from marketplace.models import Organisation, VerificationDocument
+from marketplace.models import VerificationDocument
+from marketplace.views import organisation_for
 
 
 def _organisation(request, slug):
-    organisation = get_object_or_404(
-        Organisation.objects.select_related("sme_profile").prefetch_related("memberships__user"), slug=slug)
-    membership = membership_of(request.user, organisation)
-    if membership is None and not request.user.is_staff:
-        raise Http404
+    """As every organisation page: members and staff, 404 for everyone else (``views.organisation_for``)."""
+    organisation, membership = organisation_for(request, slug)
+    prefetch_related_objects([organisation], "memberships__user")  # the evidence card lists the members
     return organisation, membership
 
 

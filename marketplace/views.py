@@ -161,7 +161,7 @@ def profile(request):
 
 
 # --- organisations ----------------------------------------------------------------------
-def _organisation_for(request, slug) -> tuple[Organisation, Membership | None]:
+def organisation_for(request, slug) -> tuple[Organisation, Membership | None]:
     """The organisation if the user is a member or staff; 404 otherwise."""
     organisation = get_object_or_404(Organisation.objects.select_related("sme_profile"), slug=slug)
     membership = actions.membership_of(request.user, organisation)
@@ -195,7 +195,7 @@ def organisation_create(request):
 
 @login_required
 def organisation_detail(request, slug):
-    organisation, membership = _organisation_for(request, slug)
+    organisation, membership = organisation_for(request, slug)
     is_owner = bool(membership and membership.is_owner)
     context = {
         "organisation": organisation,
@@ -215,7 +215,7 @@ def organisation_detail(request, slug):
 
 @login_required
 def organisation_edit(request, slug):
-    organisation, membership = _organisation_for(request, slug)
+    organisation, membership = organisation_for(request, slug)
     if not (membership and membership.is_owner):
         raise Http404
     form = OrganisationEditForm(request.POST or None, instance=organisation)
@@ -230,7 +230,7 @@ def organisation_edit(request, slug):
 
 @login_required
 def sme_profile_edit(request, slug):
-    organisation, membership = _organisation_for(request, slug)
+    organisation, membership = organisation_for(request, slug)
     if not (membership and membership.is_owner) or organisation.kind != OrganisationKind.SME:
         raise Http404
     profile = getattr(organisation, "sme_profile", None)
@@ -259,7 +259,7 @@ def sme_profile_edit(request, slug):
 @login_required
 @require_POST
 def organisation_resubmit(request, slug):
-    organisation, membership = _organisation_for(request, slug)
+    organisation, membership = organisation_for(request, slug)
     if membership is None:
         raise Http404
     try:
@@ -274,7 +274,7 @@ def organisation_resubmit(request, slug):
 @login_required
 @require_POST
 def invite(request, slug):
-    organisation, membership = _organisation_for(request, slug)
+    organisation, membership = organisation_for(request, slug)
     if membership is None:
         raise Http404
     form = InvitationForm(request.POST)
@@ -293,7 +293,7 @@ def invite(request, slug):
 @login_required
 @require_POST
 def revoke_invitation(request, slug, pk):
-    organisation, membership = _organisation_for(request, slug)
+    organisation, membership = organisation_for(request, slug)
     if membership is None:
         raise Http404
     invitation = get_object_or_404(Invitation, pk=pk, organisation=organisation)
@@ -309,7 +309,7 @@ def revoke_invitation(request, slug, pk):
 @login_required
 @require_POST
 def remove_member(request, slug, pk):
-    organisation, membership = _organisation_for(request, slug)
+    organisation, membership = organisation_for(request, slug)
     if membership is None:
         raise Http404
     target = get_object_or_404(Membership, pk=pk, organisation=organisation)
@@ -325,7 +325,7 @@ def remove_member(request, slug, pk):
 @login_required
 @require_POST
 def change_role(request, slug, pk):
-    organisation, membership = _organisation_for(request, slug)
+    organisation, membership = organisation_for(request, slug)
     if membership is None:
         raise Http404
     target = get_object_or_404(Membership, pk=pk, organisation=organisation)

@@ -20,12 +20,12 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from listings import numbers
 from listings.models import Currency, LicenceKind
-from marketplace import audit, notifications
+from marketplace import audit, notifications, wording
 from marketplace.actions import ActionError, NotAllowed, require_member
 from marketplace.verification import VerifiedOnly, require_verified
 from marketplace.models import Membership, Organisation, OrganisationKind, Province
@@ -476,14 +476,13 @@ def _contact_data(contact: ContactRequest) -> dict:
 def _notify(contact: ContactRequest, kind: str, organisation: Organisation, url: str, *, actor,
             emailed_separately: bool = False) -> None:
     """A ``contact.*`` notification for each active member of ``organisation`` but the actor, in their
-    language (texts from ``notification_texts.contact``, rebuilt from ``data`` wherever it is shown)."""
-    data, batch = _contact_data(contact), []
-    for user in _active_members(organisation, exclude=actor):
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            texts = notification_texts.contact(kind, data)
-            title, body = texts["title"], texts["body"]
-        batch.append(notifications.build(user, kind, title, body, url, organisation=organisation, data=data,
-                                         emailed_separately=emailed_separately))
+    language: ``notification_texts.contact`` is the kind's registered renderer, so ``notifications.build``
+    writes it in each recipient's language and it is rebuilt from ``data`` wherever it is shown."""
+    data = _contact_data(contact)
+    texts = notification_texts.contact(kind, data)  # a bad kind or incomplete data fails here, not in build
+    batch = [notifications.build(user, kind, texts["title"], texts["body"], url, organisation=organisation,
+                                 data=data, emailed_separately=emailed_separately)
+             for user in _active_members(organisation, exclude=actor)]
     notifications.deliver(batch)
 
 
@@ -519,7 +518,7 @@ def _send_contact_request(contact_id: int) -> int:
                    "requester": contact.created_by, "recipient": user, "link": link, "inbox_link": inbox_link,
                    "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
         try:
-            with translation.override(user.language or settings.LANGUAGE_CODE):
+            with wording.in_language_of(user):
                 subject = " ".join(render_to_string("matching/email/contact_request_subject.txt", context).split())
                 body = render_to_string("matching/email/contact_request.txt", context)
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])

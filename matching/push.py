@@ -67,12 +67,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from listings import numbers
 from listings import search as search_module
 from listings.models import FeeModel, Listing
-from marketplace import audit, notifications
+from marketplace import audit, notifications, wording
 from marketplace.models import Membership, OrganisationKind
 from matching import scoring
 from matching.models import Need, Suggestion, SuggestionStatus
@@ -226,7 +227,7 @@ def candidate_needs(listing: Listing, needs=None, *, listing_terms: set | None =
         listing_terms = search_module.listing_terms(listing.pk)
     with search_module.term_index() as index:
         distinctive = _distinctive(index, listing_terms) if index is not None else set()
-    subclasses = {code.subclass for code in scoring.parse_codes(
+    subclasses = {code.subclass for code in numbers.parse_ipc_codes(
         code for codes in listing.patents.values_list("ipc_codes", flat=True) for code in codes or ())}
     needles = _subclass_needles(subclasses)
     quick = _quick_pattern(distinctive)
@@ -339,7 +340,7 @@ def _notify_members(listing: Listing, suggestions: list[Suggestion]) -> int:
         for s in by_org[membership.organisation_id]:
             key = (s.pk, user.language)
             if key not in rendered:
-                with translation.override(user.language):
+                with wording.in_language_of(user):
                     reasons = s.reasons_display()
                     title = _("New listing matches your need “%(need)s”") % {"need": s.need.title}
                     body = "\n".join([listing.title, *reasons])

@@ -210,19 +210,6 @@ def render_reasons(reason_codes: list[dict]) -> list[str]:
 
 
 # --- IPC codes -------------------------------------------------------------------------------
-def parse_codes(codes) -> list[numbers.IPCCode]:
-    """Codes in any form ``normalise_ipc`` accepts → distinct parsed codes (unparseable ones are skipped)."""
-    parsed = []
-    for raw in codes or ():
-        try:
-            code = numbers.normalise_ipc(str(raw))
-        except ValueError:
-            continue
-        if code not in parsed:
-            parsed.append(code)
-    return parsed
-
-
 _LEVEL_ORDER = list(IPC_LEVELS)
 
 
@@ -357,7 +344,7 @@ class NeedProfile:
     def of_text(cls, text: str, *, ipc=(), budget_minor=None, currency=Currency.CNY, free_only=False,
                 licence_kinds=(), province="", pairs=None) -> "NeedProfile":
         return cls(pairs=search_module.query_terms(text, MAX_TEXT_CHARS) if pairs is None else pairs,
-                   codes=parse_codes(ipc), budget_minor=budget_minor, currency=currency, free_only=bool(free_only),
+                   codes=numbers.parse_ipc_codes(ipc), budget_minor=budget_minor, currency=currency, free_only=bool(free_only),
                    licence_kinds=[str(k) for k in licence_kinds or ()], province=province or "")
 
     @classmethod
@@ -419,7 +406,7 @@ class _Facts:
                  (LicenceKind.ASSIGNMENT, row["offers_assignment"]))
         self.licence_kinds = [str(kind) for kind, offered in flags if offered]
         self.patent = patents[0][0] if patents else ""  # canonical number of the first patent
-        self.codes = parse_codes(code for _number, codes in patents for code in codes)
+        self.codes = numbers.parse_ipc_codes(code for _number, codes in patents for code in codes)
 
     @property
     def free(self) -> bool:

@@ -105,6 +105,8 @@ def test_the_schema_endpoint_serves_the_same_contract(client):
     (LISTINGS, {"page_size": "0"}, "page_size"),
     (LISTINGS, {"page_size": "101"}, "page_size"),
     (LISTINGS, {"page_size": "2.5"}, "page_size"),
+    (LISTINGS, {"page_size": "²"}, "page_size"),  # str.isdigit() is true for it, int() fails: was a 500
+    (LISTINGS, {"page_size": "١٠"}, "page_size"),  # Arabic-Indic digits
     (PATENTS, {"page_size": "null"}, "page_size"),
     (LISTINGS, {"q": "battery", "page_size": "null"}, "page_size"),
     (LISTINGS, {"q": "battery", "licence_kind": ""}, "licence_kind"),

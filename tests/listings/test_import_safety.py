@@ -171,6 +171,22 @@ def test_a_damaged_workbook_is_a_clear_error_not_a_crash(tmp_path, db):
         importer.read_file(path)
 
 
+def test_a_fault_outside_openpyxl_is_not_reported_as_a_damaged_workbook(tmp_path):
+    """Only openpyxl's own errors mean a damaged file; an error of the importer's (here its progress callback)
+    surfaces as itself instead of telling the user their good workbook cannot be read."""
+    book = openpyxl.Workbook()
+    book.active.append(["number", "title"])
+    for i in range(1001):
+        book.active.append([f"CN2017{i:07d}B", "Battery"])
+    book.save(tmp_path / "good.xlsx")
+
+    def broken_progress(*args):
+        raise TypeError("a bug in the progress callback")
+
+    with pytest.raises(TypeError, match="a bug in the progress callback"):
+        importer.read_file(tmp_path / "good.xlsx", progress=broken_progress)
+
+
 def test_a_workbook_at_the_limits_is_accepted_and_stays_under_300_mb(tmp_path, capsys):
     """1,200 rows whose abstracts are 32,000-character shared strings (~37 MiB of text, just under the
     shared-strings cap, incompressible so that the ratio check passes): read and validated in a child."""

@@ -48,6 +48,14 @@ def test_search_finds_the_organisations_patents(client, owner, verified_holder, 
     assert sorted(found) == sorted(expected)
 
 
+@pytest.mark.parametrize("query", ["h01m10", "H01M10/", "h01m 10"])
+def test_an_ipc_code_is_read_as_the_ipc_picker_reads_it(client, owner, verified_holder, portfolio, query):
+    """Written without the space (or in lower case), a main group still finds its patents."""
+    client.force_login(owner)
+    found, _data = _search(client, verified_holder, query)
+    assert sorted(found) == ["CN 112345678 B", "TW 201234567 A", "US 8088512 B2"]
+
+
 def test_an_exact_number_comes_first_with_its_fields(client, owner, verified_holder, portfolio):
     client.force_login(owner)
     found, data = _search(client, verified_holder, "CN 112345678 B")
@@ -105,6 +113,24 @@ def test_typed_numbers_make_the_listing(client, owner, verified_holder, portfoli
     assert response.status_code == 302, response.content.decode()[:2000]
     listing = Listing.objects.get(title="Battery bundle")
     assert set(listing.patents.all()) == {portfolio["cathode"], portfolio["us"]}
+
+
+def test_typed_numbers_are_read_as_the_search_box_reads_them(client, owner, verified_holder, patent_factory):
+    """An application number without its check digit names the stored one, as on /listings/ and in the API."""
+    application = patent_factory(verified_holder, "CN201810793986.0", title="Cathode slurry mixer")
+    client.force_login(owner)
+    url = reverse("owner_listing_create", args=[verified_holder.slug])
+    response = client.post(url, listing_post(add_patents="CN 201810793986", title="Mixer"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(Listing.objects.get(title="Mixer").patents.all()) == [application]
+
+
+def test_a_posted_patent_id_that_is_no_number_is_a_form_error_not_a_crash(client, owner, verified_holder, portfolio):
+    client.force_login(owner)
+    url = reverse("owner_listing_create", args=[verified_holder.slug])
+    response = client.post(url, listing_post(patents=["²"], title="Odd"))  # "²".isdigit() is true, int("²") fails
+    assert response.status_code == 200
+    assert not Listing.objects.filter(title="Odd").exists()
 
 
 def test_typed_and_ticked_patents_are_combined(client, owner, verified_holder, portfolio):

@@ -137,6 +137,15 @@ class TestStaffAreTold:
         assert english.data["changes"]["name"] == ["Zhongguancun Institute of Advanced Materials",
                                                    "Tsinghua University"]
 
+    def test_changed_fields_are_listed_with_each_languages_separator(self, holder, owner, staff, chinese_staff,
+                                                                     django_capture_on_commit_callbacks):
+        _rename(holder, owner, django_capture_on_commit_callbacks, name="Tsinghua University",
+                kind=OrganisationKind.UNIVERSITY)
+        english = Notification.objects.get(recipient=staff, kind="organisation.reverification_requested")
+        chinese = Notification.objects.get(recipient=chinese_staff, kind="organisation.reverification_requested")
+        assert "changed its name, kind." in english.body
+        assert "名称、机构类型" in chinese.body
+
     def test_the_queue_shows_what_changed(self, client, holder, owner, staff, django_capture_on_commit_callbacks):
         _rename(holder, owner, django_capture_on_commit_callbacks)
         client.force_login(staff)

@@ -91,3 +91,31 @@ class TestEnvParsing:
     def test_postgres_url_without_database_name(self):
         with pytest.raises(ImproperlyConfigured, match="DATABASE_URL: .*names no database"):
             Env({"DATABASE_URL": "postgres://127.0.0.1:5432"}).database("DATABASE_URL", Path("x"))
+
+    def test_int_upper_bound_names_the_variable(self):
+        with pytest.raises(ImproperlyConfigured, match="IMPORT_XLSX_MAX_PARTS: must be at most 1000, got 5000"):
+            Env({"IMPORT_XLSX_MAX_PARTS": "5000"}).int("IMPORT_XLSX_MAX_PARTS", 1000, minimum=1, maximum=1000)
+
+
+@pytest.mark.parametrize("variable, value", [
+    ("IMPORT_XLSX_MAX_PART_BYTES", "1 GiB"),  # may be lowered, never raised past the bounded default
+    ("IMPORT_XLSX_MAX_RATIO", "1000"),
+    ("IMPORT_XLSX_MAX_SHARED_STRINGS", "many"),
+])
+def test_workbook_limits_come_from_the_environment_strictly(variable, value):
+    result = start(DEBUG="true", **{variable: value})
+    assert result.returncode != 0
+    assert f"Environment variable {variable}" in result.stderr
+
+
+def test_a_lowered_workbook_limit_reaches_the_import_checks():
+    environ = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "marketplace.settings", "DEBUG": "true",
+               "IMPORT_XLSX_MAX_PART_BYTES": "2 MiB"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from listings import import_safety; "
+                               "print(import_safety.MAX_PART)"],
+        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(str(2 * 1024 ** 2))
+

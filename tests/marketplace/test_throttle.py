@@ -112,6 +112,13 @@ class TestClientAddress:
         request = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 1.2.3.4")
         assert throttle.client_ip(request) == "1.2.3.4"  # the client cannot forge the proxy's entry
 
+    def test_the_log_in_lockout_sees_the_same_address(self, rf, settings):
+        from axes.helpers import get_client_ip_address
+
+        settings.PROXY_COUNT = 1
+        request = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 1.2.3.4")
+        assert get_client_ip_address(request) == "1.2.3.4"
+
 
 @pytest.mark.parametrize("raw, expected", [("5/hour", (5, 3600)), ("1/second", (1, 1)), ("30/Minute", (30, 60)),
                                            ("2/day", (2, 86400))])
@@ -119,7 +126,8 @@ def test_rate_settings_parse(raw, expected):
     assert Env({"RATE": raw}).rate("RATE", "1/hour") == expected
 
 
-@pytest.mark.parametrize("raw", ["5", "0/hour", "-1/hour", "five/hour", "5/week", "5/", "/hour", "5.5/hour"])
+@pytest.mark.parametrize("raw", ["5", "0/hour", "-1/hour", "five/hour", "5/week", "5/", "/hour", "5.5/hour",
+                                 "²/hour", "٥/hour"])
 def test_bad_rate_settings_stop_start_up_naming_the_variable(raw):
     with pytest.raises(ImproperlyConfigured, match="SIGNUP_RATE_PER_CLIENT"):
         Env({"SIGNUP_RATE_PER_CLIENT": raw}).rate("SIGNUP_RATE_PER_CLIENT", "20/hour")

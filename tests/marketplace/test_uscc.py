@@ -89,7 +89,7 @@ def test_size_setting_is_parsed_strictly(raw, expected):
     assert Env({"X": raw}).size("X", 1) == expected
 
 
-@pytest.mark.parametrize("raw", ["10M", "1.5 MiB", "-1", "ten", "10 MiB extra", "0"])
+@pytest.mark.parametrize("raw", ["10M", "1.5 MiB", "-1", "ten", "10 MiB extra", "0", "١٠ MiB"])
 def test_bad_size_setting_stops_start_up(raw):
     with pytest.raises(ImproperlyConfigured, match="Environment variable X"):
         Env({"X": raw}).size("X", 1)
