@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,12 +32,9 @@ class UserManager(BaseUserManager):
         return user
 
     def get_by_natural_key(self, email):
-        """Log-in looks the address up case-insensitively (addresses are stored in lower case; an older
-        mixed-case duplicate, if any, is matched exactly)."""
-        try:
-            return self.get(email__iexact=email)
-        except self.model.MultipleObjectsReturned:
-            return self.get(email=email)
+        """Log-in looks the address up case-insensitively (one account per address whatever its case: the
+        ``user_email_unique_ignoring_case`` constraint)."""
+        return self.get(email__iexact=email)
 
     def create_user(self, email, password=None, **extra):
         extra.setdefault("is_staff", False)
@@ -86,6 +84,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # one account per address whatever its case (every way in also lower-cases: normalise_email)
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case",
+                                    violation_error_message=_("An account with this email address already exists.")),
+        ]
 
     def __str__(self):
         return self.full_name or self.email

@@ -79,3 +79,27 @@ def test_invitation_in_other_case_is_stored_lower_and_accepted(client, owner, in
     client.post(reverse("organisation_invite", args=[institute.slug]), {"email": "NEW.MEMBER@example.com",
                                                                         "role": "member"})
     assert Invitation.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_refuses_a_second_account_differing_only_in_case(make_user):
+    """Every form lower-cases, and the database holds the line for any other way in (shell, scripts)."""
+    from django.db import IntegrityError
+
+    from marketplace.models import User
+
+    make_user("sme@example.com")
+    with pytest.raises(IntegrityError):
+        User.objects.bulk_create([User(email="SME@Example.com", full_name="Twin")])
+    assert User.objects.filter(email__iexact="sme@example.com").count() == 1
+
+
+@pytest.mark.django_db
+def test_model_validation_names_the_clash(make_user):
+    from django.core.exceptions import ValidationError
+
+    from marketplace.models import User
+
+    make_user("sme@example.com")
+    with pytest.raises(ValidationError, match="already exists"):
+        User(email="SME@example.com", full_name="Twin").validate_constraints()
