@@ -9,7 +9,8 @@ How it works (only ``listings.search``'s public term API: ``query_terms``, ``ter
 
 1. *Key terms.* The listing's title and its patents' titles and abstracts (its description only for the words
    these hold: owners copy one description onto many listings), analysed as queries are (English stems,
-   Chinese words of jieba's precise cut), without the stop words and patent boilerplate of ``listings.stopwords`` — the words "一种 … 及其制备方法" or "method and apparatus" say nothing about what two
+   Chinese words of jieba's precise cut), without the stop words and patent boilerplate of ``listings.stopwords``
+   — the words "一种 … 及其制备方法" or "method and apparatus" say nothing about what two
    listings share. Each term gets ``tf × ln(1 + N / df)`` with ``df`` the other listings having it and ``N`` the
    documents that could hold it (for a Chinese word: those with Chinese text, as in ``matching.scoring``); terms
    no other listing has, or more than ``COMMON_FRACTION`` of them (at least ``COMMON_MIN``), are skipped. The
