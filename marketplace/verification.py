@@ -40,7 +40,7 @@ def _status_sentence(organisation: Organisation) -> str:
         return _("%(org)s changed its name, kind or registration code and is waiting to be verified again.") % {
             "org": organisation.name}
     if organisation.verification_status == VerificationStatus.REJECTED:
-        return _("Platform staff refused to verify %(org)s.") % {"org": organisation.name}
+        return _("%(org)s was refused verification by platform staff.") % {"org": organisation.name}
     return _("%(org)s is not verified yet.") % {"org": organisation.name}
 
 
@@ -93,7 +93,7 @@ def notify_decision(organisation: Organisation, status: str, note: str, *, email
         with translation.override(user.language):
             if status == VerificationStatus.VERIFIED:
                 title = _("%(org)s is verified") % {"org": organisation.name}
-                body = _("Platform staff verified %(org)s.") % {"org": organisation.name}
+                body = _("%(org)s passed verification by platform staff.") % {"org": organisation.name}
             elif status == VerificationStatus.REJECTED:
                 title = _("Verification of %(org)s was refused") % {"org": organisation.name}
                 body = _("Reason: %(reason)s") % {"reason": note}
