@@ -13,7 +13,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from listings import numbers
+from listings import numbers, territories
 from listings.patent_picker import PatentNumbersField
 from listings.models import (
     CURRENCY_EXPONENT,
@@ -155,7 +155,9 @@ class TermsForm(forms.Form):
     royalty_rate = PercentField(
         label=_("Royalty rate (percent of net sales)"), required=False, help_text=_("For example 3.5 for 3.5 %.")
     )
-    territory = forms.CharField(label=_("Territory"), max_length=200, required=False, initial="Mainland China")
+    # The default in the reader's language (中国大陆 in Chinese); either spelling is shown translated later.
+    territory = forms.CharField(label=_("Territory"), max_length=200, required=False,
+                                initial=lambda: territories.display("Mainland China"))
     term_months = forms.IntegerField(
         label=_("Term (months)"), required=False, min_value=1, max_value=1200,
         help_text=_("Leave empty for a licence until the patents expire."),

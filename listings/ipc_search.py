@@ -18,6 +18,8 @@ from collections import Counter
 from django.db.models import Q
 from django.http import JsonResponse
 from django.urls import path
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from listings import ipc, numbers
@@ -65,9 +67,16 @@ def search(query: str, limit: int = MAX_RESULTS) -> tuple[list[dict], bool]:
         codes = [code for code, text in _haystack() if all(stem in text for stem in stems)]
     if prefix is not None:
         codes.sort(key=ipc.sort_key)
-    found = [{"code": code, "title": ipc.short(ipc.full_title(code))[:200], "level": entries[code].level}
-             for code in codes[:limit]]
-    return found, len(codes) > limit
+    return [_result(code, entries[code].level) for code in codes[:limit]], len(codes) > limit
+
+
+def _result(code: str, level: str) -> dict:
+    """A code with its title in the active language (Chinese for sections and classes under a Chinese UI);
+    WIPO's English on a page in another language comes with ``note`` "(in English)", as on listing pages."""
+    title = ipc.local_title(code, full=True)
+    english_elsewhere = title.lang == "en" and not (translation.get_language() or "en").lower().startswith("en")
+    return {"code": code, "title": str(title)[:200], "level": level, "lang": title.lang,
+            "note": _("(in English)") if english_elsewhere else ""}
 
 
 def _codes_of_published_patents(query: str) -> list[str]:

@@ -7,9 +7,10 @@ Public interface:
 
 How it works (only ``listings.search``'s public term API: ``query_terms``, ``term_index``):
 
-1. *Key terms.* The listing's title, description and its patents' titles and abstracts, analysed as queries
-   are (English stems, Chinese words of jieba's precise cut), without the stop words and patent boilerplate of
-   ``listings.stopwords`` — the words "一种 … 及其制备方法" or "method and apparatus" say nothing about what two
+1. *Key terms.* The listing's title and its patents' titles and abstracts (its description only for the words
+   these hold: owners copy one description onto many listings), analysed as queries are (English stems,
+   Chinese words of jieba's precise cut), without the stop words and patent boilerplate of ``listings.stopwords``
+   — the words "一种 … 及其制备方法" or "method and apparatus" say nothing about what two
    listings share. Each term gets ``tf × ln(1 + N / df)`` with ``df`` the other listings having it and ``N`` the
    documents that could hold it (for a Chinese word: those with Chinese text, as in ``matching.scoring``); terms
    no other listing has, or more than ``COMMON_FRACTION`` of them (at least ``COMMON_MIN``), are skipped. The
@@ -75,7 +76,11 @@ def similar_listings(listing_id: int, limit: int = 5) -> list[int]:
     if found is None:
         return []
     texts, codes = found
-    tf = _term_counts(texts)
+    tf = _term_counts(texts[:1] + texts[2:])
+    # The listing's description counts for the words it shares with the title and the patents: owners copy one
+    # description ("示范企业面向符合条件的小微企业免费许可…", "Know-how transfer available…") onto many
+    # listings, and its words made the owner's other listings "similar" to anything.
+    tf.update({term: count for term, count in _term_counts(texts[1:2]).items() if term in tf})
     if not tf:
         return []
     with search.term_index() as index:

@@ -39,7 +39,7 @@ def _status_sentence(organisation: Organisation) -> str:
         return _("%(org)s changed its name, kind or registration code and is waiting to be verified again.") % {
             "org": organisation.name}
     if organisation.verification_status == VerificationStatus.REJECTED:
-        return _("%(org)s: platform staff refused the verification.") % {"org": organisation.name}
+        return _("%(org)s was refused verification by platform staff.") % {"org": organisation.name}
     return _("%(org)s is not verified yet.") % {"org": organisation.name}
 
 
@@ -92,7 +92,7 @@ def notify_decision(organisation: Organisation, status: str, note: str, *, email
         with wording.in_language_of(user):
             if status == VerificationStatus.VERIFIED:
                 title = _("%(org)s is verified") % {"org": organisation.name}
-                body = _("%(org)s is now verified by platform staff: it can publish listings and sign deals.") % {"org": organisation.name}
+                body = _("%(org)s passed verification by platform staff.") % {"org": organisation.name}
             elif status == VerificationStatus.REJECTED:
                 title = _("Verification of %(org)s was refused") % {"org": organisation.name}
                 body = _("Reason: %(reason)s") % {"reason": note}

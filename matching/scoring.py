@@ -48,6 +48,9 @@ How it works
              + province × (1 if the owner is in the need's province, else 0)
              + free     × (1 if the listing is free or donates licences to small enterprises, else 0)
              + fresh    × 0.5 ** (days since published / FRESH_HALF_LIFE_DAYS)
+       (the five preference parts budget … fresh × (PREFERENCE_FLOOR + (1 − PREFERENCE_FLOOR) × min(1, text /
+        IPC_FULL_TEXT)): they rank text matches, and a free listing sharing two generic words with the need
+        does not outrank paid listings about its subject)
 
    ``wₜ`` is the key-term weight of step 1 and ``bm25ₜ`` the term's BM25 impact (title ×3) as the index
    computes it, divided by the term's best impact in the index: each key term counts by its weight, so one
@@ -126,6 +129,8 @@ RERANK = 200  # candidates scored with the full formula
 MAX_TEXT_CHARS = 20_000
 MAX_REASON_WORDS = 5
 IPC_FULL_TEXT = 0.3  # text part from which a shared IPC code counts in full (below: in proportion)
+PREFERENCE_PARTS = ("budget", "licence", "province", "free", "fresh")  # scaled like the IPC part, from ...
+PREFERENCE_FLOOR = 0.5  # ... this share at no text evidence (0 lost 0.007 P@10 judged on +titles: bench)
 # IPC feedback for needs without IPC codes (step 3b): the codes of the best text matches vote
 IPC_FEEDBACK_DOCS = 10  # how many of the best text matches vote
 IPC_FEEDBACK_SHARE = 1.0  # an inferred code counts this much of a stated one (0.5 → 1.0 with the stop lists: bench)
@@ -494,6 +499,12 @@ def _score(facts: _Facts, text: _Text, profile: NeedProfile, now) -> Match:
         parts["fresh"] = w.fresh * 0.5 ** (age_days / FRESH_HALF_LIFE_DAYS)
         if age_days <= RECENT_DAYS:
             reason("recent", days=RECENT_DAYS)
+    # The preferences (free, budget, licence kind, province, freshness) rank text matches; on weak text evidence
+    # they count in proportion, like a shared code: a free "Magic trick device" sharing only "coating, material"
+    # outranked paid lithium-battery listings for a cathode text in quick match (walk, issue 9).
+    scale = PREFERENCE_FLOOR + (1 - PREFERENCE_FLOOR) * text.ipc_scale
+    for name in PREFERENCE_PARTS:
+        parts[name] *= scale
     score = sum(parts.values())
     return Match(listing_id=facts.pk, patent=facts.patent, score=round(score, 4), reason_codes=reasons,
                  parts={k: round(v, 4) for k, v in parts.items()})

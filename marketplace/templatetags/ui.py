@@ -38,3 +38,12 @@ def activity_target(text):
     """What an audit entry was about (its stored ``str(target)``), without the state or role code some
     models add to it ("… (viewed)", "… (owner)", "…: small"): the label already says what happened."""
     return _TRAILING_CODE.sub("", str(text or "")).strip()
+
+
+@register.filter
+def whole_yuan(amount):
+    """A whole-yuan amount (SME size data) as ``¥300,000`` in every language: Django's Chinese number
+    format has no thousands separator, so ``floatformat:"0g"`` printed ``¥300000`` there."""
+    if amount in (None, ""):
+        return "—"
+    return f"¥{int(amount):,}"

@@ -55,7 +55,17 @@
         var code = document.createElement("strong");
         code.textContent = r.code;
         item.appendChild(code);
-        item.appendChild(document.createTextNode(" — " + r.title));
+        item.appendChild(document.createTextNode(" — "));
+        var title = document.createElement("span");
+        title.textContent = r.title;
+        if (r.lang) title.setAttribute("lang", r.lang);
+        item.appendChild(title);
+        if (r.note) {
+          var note = document.createElement("small");
+          note.className = "text-body-secondary ipc-lang-note";
+          note.textContent = " " + r.note;
+          item.appendChild(note);
+        }
         item.addEventListener("mousedown", function (e) { e.preventDefault(); });
         item.addEventListener("click", function () { pick(r); });
         list.appendChild(item);

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from listings import ipc_search
+from listings import ipc, ipc_search
 
 
 def _codes(client, q):
@@ -63,3 +63,18 @@ def test_chinese_words_give_the_codes_of_published_patents_with_them(client, ver
     codes, _data = _codes(client, "电池")
     assert codes[0] == "H01M" and {"H01M 4/00", "H01M 10/00"} <= set(codes)
     assert not any(code.startswith("C08J") for code in codes)  # a draft's codes are not shown
+
+
+@pytest.mark.django_db
+def test_titles_in_the_readers_language(client):
+    """In Chinese the picker showed "H01 — Basic electric elements" though classes have Chinese titles; WIPO's
+    English (subclasses and below) is marked as such, as on listing pages."""
+    client.cookies["django_language"] = "zh-hans"
+    results = {r["code"]: r for r in client.get(reverse("ipc_search"), {"q": "H01"}).json()["results"]}
+    assert results["H01"]["title"] == ipc.zh_title("H01") and results["H01"]["title"] != "Basic electric elements"
+    assert results["H01"]["lang"] == "zh-Hans" and results["H01"]["note"] == ""
+    subclass = client.get(reverse("ipc_search"), {"q": "H01M"}).json()["results"][0]
+    assert subclass["code"] == "H01M" and subclass["lang"] == "en" and subclass["note"] == "（英文）"
+    client.cookies["django_language"] = "en"
+    results = {r["code"]: r for r in client.get(reverse("ipc_search"), {"q": "H01"}).json()["results"]}
+    assert results["H01"]["title"] == "Basic electric elements" and results["H01B"]["note"] == ""

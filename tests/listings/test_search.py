@@ -417,3 +417,17 @@ def test_a_failing_worker_fails_the_build(settings, monkeypatch):
     gen_dir = search._new_generation(settings.SEARCH_INDEX_DIR)
     with pytest.raises(RuntimeError, match="no database in this worker"):
         search._build_parallel(gen_dir, [(1, 10), (11, 20)], 2, 20, None)
+
+
+def test_a_description_copied_onto_many_listings_does_not_make_them_similar(publish, make_org, owner):
+    """The demo's donor puts one description on all its listings; "similar listings" of its Chinese
+    "基于变量关联树的基本类型重构方法" were its own sitagliptin assay and paving material (walk, issue 9)."""
+    blurb = "Demonstration enterprise licence, free of charge to eligible small enterprises, with one consultation."
+    titles = ["Wind turbine blade", "Sitagliptin assay", "Paving material for roads", "Rice wine brewing",
+              "Solar sail deployment", "Humidity film", "Joint brace", "Fish oil extraction"]
+    for title in titles:
+        publish(title, description=blurb)
+    target = publish("Variable association tree type reconstruction", description=blurb)
+    other = publish("Type reconstruction from a variable association tree",
+                    org=make_org("Other Institute", owner=owner, verified=True, slug="other-institute"))
+    assert search.more_like_this(target.pk, limit=5) == [other.pk]

@@ -189,3 +189,21 @@ class TestDecisionNotifications:
             actions.verify_organisation(org, actor=staff)
         client.force_login(owner)
         assert "Qingshan Agritech is verified" in client.get(reverse("notifications")).content.decode()
+
+
+@pytest.mark.parametrize("decide", ["verify", "reject"])
+def test_decision_texts_about_a_co_ltd_have_no_double_full_stop(decide, make_org, owner, staff,
+                                                                 django_capture_on_commit_callbacks):
+    """The demo's pending SME read "Platform staff verified Hangzhou … Co., Ltd.." (notification and email)."""
+    org = make_org("Hangzhou Qingshan Smart Agriculture Co., Ltd.", kind=OrganisationKind.SME, owner=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        if decide == "verify":
+            actions.verify_organisation(org, actor=staff, note="Documents complete.")
+        else:
+            actions.reject_organisation(org, actor=staff, reason="The code belongs to another company.")
+    note = Notification.objects.get(recipient=owner, kind="organisation.verification_decided")
+    texts = [note.title, note.body] + [m.body for m in mail.outbox] + [m.subject for m in mail.outbox]
+    assert texts and all("Ltd.." not in text for text in texts), texts
+    org.refresh_from_db()
+    from marketplace import verification
+    assert "Ltd.." not in (verification.blocked_reason(org, "request_licence") or "")

@@ -65,7 +65,7 @@ def test_staff_verify_writes_audit_and_mails_members(institute, staff, owner, dj
     assert entry.after == {"status": "verified", "note": "Registration code checked"}
     assert [m.to for m in mail.outbox] == [[owner.email]]
     assert "Acme Institute: Verified" in mail.outbox[0].subject
-    assert "you can now publish listings" in mail.outbox[0].body
+    assert "You can now publish listings" in mail.outbox[0].body
 
 
 def test_reject_needs_a_reason_and_tells_members(institute, staff, owner, django_capture_on_commit_callbacks):

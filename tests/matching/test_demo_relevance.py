@@ -101,6 +101,8 @@ def test_cathode_need_shows_text_matches_before_listings_sharing_only_h01m(demo,
     # sharing no word with the English need, only the subclass H01M it names
     assert_none_of(shown, ["高密封性一體成型電池外殼及其成型方法", "燃料電池堆單元", "燃料電池組", "一種濕度調節複合薄膜",
                            "一種電解液以及鋰離子電池", "鋰電池用結合劑", "熱電式氫氣加壓裝置與方法"], top=len(shown))
+    # seen second and third before (walk): free imaging listings sharing one word, lifted by "free licence"
+    assert_none_of(shown, ["Photo stimulated and controlled imaging neural network", "Imaging member"])
     # every suggestion shown has text evidence
     cards = re.findall(r'<article class="card mb-3 suggestion"(.*?)</article>', html, re.S)
     assert cards and all("matches: " in card for card in cards)
@@ -125,6 +127,9 @@ def test_chinese_anode_need_shows_no_listing_matched_by_boilerplate(demo, client
     # "matches: 制备, 及其": a joint brace, a tumour vaccine, a cordyceps ferment
     ("正极材料及其制备方法", ["複合型關節支架及其製備方法", "樹突狀細胞腫瘤疫苗及其製備方法",
                         "保護類神經細胞之冬蟲夏草發酵製備物及其產製方法"]),
+    # free listings sharing only "coating, material" (walk): free licence and freshness outweighed the text
+    ("Cathode material for lithium sulfur batteries with a conductive coating that keeps capacity",
+     ["Magic trick device and method", "Imaging member", "Recyclable Feedstocks for Additive Manufacturing"]),
 ])
 def test_quick_match_for_a_cathode_text_offers_no_listing_matched_by_function_words(demo, client, text, unwanted):
     shown, html = quick_match_titles(client, text)

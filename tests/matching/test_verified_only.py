@@ -114,7 +114,7 @@ class TestVerifiedSME:
     def test_revoked_sme_is_refused_again(self, sme, sme_user, staff, listing):
         suggestion = _suggestion(sme, sme_user, listing)
         org_actions.reject_organisation(sme, actor=staff, reason="The licence photo belongs to another company")
-        with pytest.raises(NotAllowed, match="Tiny Cells Ltd: platform staff refused the verification."):
+        with pytest.raises(NotAllowed, match="Tiny Cells Ltd was refused verification by platform staff."):
             actions.request_licence(suggestion, actor=sme_user, message=MESSAGE)
 
     def test_sme_waiting_for_reverification_is_refused(self, sme, sme_user, listing):
