@@ -76,3 +76,23 @@ def shoot():
         return path
 
     return screenshot
+
+
+def off_the_event_loop(function, *args, **kwargs):
+    """Run ``function`` (data set-up through actions) in a worker thread and return its result.
+
+    Actions send live events through ``async_to_sync`` on commit, which refuses to run in the thread where
+    Playwright's event loop runs. The worker's database connection is closed before it ends, so no
+    session is left open when the test database is dropped (PostgreSQL refuses to drop a database in use)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def run():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()

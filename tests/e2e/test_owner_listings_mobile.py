@@ -2,12 +2,11 @@
 clickable without scrolling sideways (before, the Actions column sat beyond the right edge, inside a table
 that scrolled sideways with no sign that it did)."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from listings import actions as listing_actions
 from listings.models import Listing
+from tests.e2e.conftest import off_the_event_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,10 +15,7 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def owner_with_listings(make_user, make_org):
-    # Publishing sends live events through async_to_sync, which refuses to run in the thread where
-    # Playwright's event loop runs: set the data up in another thread.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(_make_listings, make_user, make_org).result()
+    return off_the_event_loop(_make_listings, make_user, make_org)
 
 
 def _make_listings(make_user, make_org):

@@ -1,12 +1,12 @@
 """The listing form's patent picker in a browser: search by words or IPC code, pick by keyboard or mouse,
 save; and the same form without JavaScript, with typed numbers."""
 
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from listings import actions as listing_actions
 from listings.models import Listing
+from tests.e2e.conftest import off_the_event_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,8 +26,7 @@ def _portfolio(make_user, make_org):
 
 @pytest.fixture
 def portfolio(make_user, make_org):
-    with ThreadPoolExecutor(1) as pool:  # away from Playwright's event loop (see test_owner_listings_mobile)
-        return pool.submit(_portfolio, make_user, make_org).result()
+    return off_the_event_loop(_portfolio, make_user, make_org)
 
 
 def _new_listing(page, live_server, org):
