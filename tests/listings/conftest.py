@@ -66,3 +66,11 @@ def write_import_file(tmp_path):
         return path
 
     return write
+
+
+# --- imports (tests/listings/test_import_web.py, test_import_report.py, test_import_language_switch.py,
+# test_date_formats.py) ---
+@pytest.fixture
+def no_search_index(monkeypatch):
+    """Imports publish without touching the search index (these tests look at import pages and reports)."""
+    monkeypatch.setattr("listings.search.update_listings", lambda ids: None)

@@ -13,17 +13,11 @@ from django.utils.formats import date_format
 from listings.models import ImportJob
 from marketplace.models import AuditEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_search_index")]
 
 CSV = "number,title,cpc_or_ipc,filing_date\nCN112345678B,Lithium battery cathode,H01M 10/052,2019-03-01\n"
 MOMENT = dt.datetime(2026, 12, 3, 4, 34, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 EXPECTED = "2026-12-03 04:34"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path, monkeypatch):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setattr("listings.search.update_listings", lambda ids: None)
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])

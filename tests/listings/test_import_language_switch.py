@@ -8,19 +8,9 @@ from django.urls import reverse
 
 from listings.models import ImportJob
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_search_index")]
 
 UNCLOSED = 'number,title,abstract\nCN201710000001B,"Unclosed title,abs\nCN201710000002B,Normal,abs\n'
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def _no_search(monkeypatch):
-    monkeypatch.setattr("listings.search.update_listings", lambda ids: None)
 
 
 def test_the_switch_stores_a_signed_in_users_language(client, owner):

@@ -13,19 +13,9 @@ from django.urls import reverse
 from listings.models import ImportJob
 from marketplace import csvsafe
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_search_index")]
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def _no_search(monkeypatch):
-    monkeypatch.setattr("listings.search.update_listings", lambda ids: None)
 
 
 def run_upload(client, organisation, content, django_capture_on_commit_callbacks, name="patents.csv"):

@@ -12,7 +12,7 @@ from marketplace import actions
 from marketplace.models import AuditEntry, MemberRole
 from marketplace.states import IllegalTransition
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_search_index")]
 
 CSV = (
     "number,title,cpc_or_ipc,filing_date\n"
@@ -20,16 +20,6 @@ CSV = (
     "CN112345679B,Sodium battery,H01M 10/054,2019-2-30\n"
     "CN112345680B,Solid electrolyte,H01M,2020-01-15\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def _no_search(monkeypatch):
-    monkeypatch.setattr("listings.search.update_listings", lambda ids: None)
 
 
 def upload(client, organisation, content=CSV, name="patents.csv", **data):
