@@ -101,6 +101,7 @@ from django.utils.translation import ngettext
 from listings import numbers, stopwords
 from listings import search as search_module
 from listings.models import Currency, FeeModel, LicenceKind, Listing
+from marketplace import wording
 from marketplace.models import Province
 
 
@@ -181,7 +182,7 @@ def _render(code: str, params: dict) -> str:
         return _("in IPC %(code)s, like your best matches") % params
     if code == "keywords":  # stop words are never key terms; suggestions stored before that drop them here
         words = [w for w in params.get("words") or () if not stopwords.is_stop_word(str(w))]
-        return _("matches: %(words)s") % {"words": ", ".join(words)} if words else ""
+        return _("matches: %(words)s") % {"words": wording.enumeration(words)} if words else ""
     if code == "free":
         return _("free licence")
     if code == "donation":

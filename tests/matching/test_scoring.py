@@ -216,6 +216,16 @@ def test_stored_reasons_drop_stop_words_when_rendered():
     assert scoring.render_reasons(stored) == ["matches: cathode", "free licence"]
 
 
+def test_matched_words_are_listed_with_the_readers_separator():
+    from django.utils import translation
+
+    stored = [{"code": "keywords", "params": {"words": ["锂离子", "电池"]}}]
+    with translation.override("zh-hans"):
+        assert scoring.render_reasons(stored) == ["匹配关键词：锂离子、电池"]
+    with translation.override("en"):
+        assert scoring.render_reasons(stored) == ["matches: 锂离子, 电池"]
+
+
 def test_ipc_part_grows_with_text_evidence(catalogue):
     """A shared subclass adds to a text match in proportion to its text part; alone it is no suggestion."""
     matches = by_id(scoring.match_text("ceramic separator", ipc=["H01M"]))
