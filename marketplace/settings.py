@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "marketplace",
     "listings",
     "matching",
+    "negotiations",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,12 @@ STORAGES = {
         "OPTIONS": {"location": str(env.path("VERIFICATION_DOCUMENTS_DIR", VAR_DIR / "private" / "verification")),
                     "base_url": None},
     },
+    # Deal-room attachments: private too; only negotiations' download view serves them, to the deal's parties.
+    "deal_attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(env.path("DEAL_ATTACHMENTS_DIR", VAR_DIR / "private" / "deal-attachments")),
+                    "base_url": None},
+    },
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
@@ -245,6 +252,14 @@ IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = env.size("IMPORT_XLSX_MAX_SHARED_STRINGS_
                                                 maximum=40 * _MiB)
 IMPORT_XLSX_MAX_RATIO = env.int("IMPORT_XLSX_MAX_RATIO", 100, minimum=2, maximum=100)
 IMPORT_XLSX_MAX_SHARED_STRINGS = env.int("IMPORT_XLSX_MAX_SHARED_STRINGS", 1_000_000, minimum=1, maximum=1_000_000)
+
+# --- Deal rooms (negotiations) ----------------------------------------------------------------
+# Messages a person may post in deal rooms, as N/second|minute|hour|day (counted in the cache).
+DEAL_MESSAGE_RATE = env.rate("DEAL_MESSAGE_RATE", "20/minute")
+# A negotiation nobody moved in for this many days expires (``manage.py expire_offers``, also lazily on read).
+DEAL_IDLE_EXPIRY_DAYS = env.int("DEAL_IDLE_EXPIRY_DAYS", 60, minimum=1, maximum=3650)
+# Days a new term sheet stays open unless its maker sets another date.
+DEAL_OFFER_VALIDITY_DAYS = env.int("DEAL_OFFER_VALIDITY_DAYS", 14, minimum=1, maximum=365)
 
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", not DEBUG)

@@ -458,6 +458,21 @@ def close_request(contact: ContactRequest, *, actor=None, operator: bool = False
     return locked
 
 
+def hand_over_request(contact: ContactRequest, *, url: str, actor=None) -> ContactRequest:
+    """A higher app took the conversation over (negotiations opened a deal room from this request): remember
+    where it goes on (``follow_up_url``, shown in the inbox and on the need's page) and close the request if it
+    was still waiting. Call inside the caller's transaction; no notification (the caller tells the parties)."""
+    with transaction.atomic():
+        locked = _lock_contact(contact)
+        if locked.is_active:
+            locked, _before = _move_request(locked, ContactRequestStatus.CLOSED, actor=actor, party=None,
+                                            changes={"closed_at": timezone.now(), "closed_by": actor})
+        locked.follow_up_url = url[:300]
+        locked.save(update_fields=["follow_up_url", "updated_at"])
+    contact.status, contact.follow_up_url = locked.status, locked.follow_up_url
+    return locked
+
+
 # --- contact request notifications and email ---------------------------------------------
 def _contact_data(contact: ContactRequest) -> dict:
     """What the notification emails need (language-neutral values; rendered text is added per recipient)."""

@@ -216,6 +216,9 @@ class ContactRequest(models.Model):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    # Where the conversation went on when a higher app took the request over (negotiations: the deal room).
+    # Set by ``actions.hand_over_request``; the inbox and the need's page link there.
+    follow_up_url = models.CharField(_("continued at"), max_length=300, blank=True)
 
     objects = ContactRequestQuerySet.as_manager()
 

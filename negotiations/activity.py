@@ -1,0 +1,22 @@
+"""Labels of the audit codes written by negotiations' actions (registered in ``NegotiationsConfig.ready``)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from marketplace import activity
+
+LABELS = {
+    "deal.opened": _("Deal room opened"),
+    "deal.agreed": _("Deal agreed"),
+    "deal.declined": _("Deal declined"),
+    "deal.withdrawn": _("Deal withdrawn"),
+    "deal.expired": _("Deal expired"),
+    "offer.created": _("Term sheet proposed"),
+    "offer.accepted": _("Term sheet accepted"),
+    "offer.withdrawn": _("Term sheet withdrawn"),
+    "offer.expired": _("Term sheet expired"),
+    "deal_message.posted": _("Deal message posted"),
+    "deal_message.edited": _("Deal message edited"),
+    "deal_message.deleted": _("Deal message deleted"),
+}
+
+activity.register(LABELS)

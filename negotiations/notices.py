@@ -1,0 +1,73 @@
+"""Deal notifications: their texts, rebuilt from the stored ``data`` in the reader's language.
+
+Registered with ``marketplace.notifications.register_renderer`` when this module is imported (from
+``NegotiationsConfig.ready``). ``data`` holds language-neutral values only (``actions._notice_data``):
+names and titles as their owners wrote them, codes for kinds and states.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from marketplace import notifications
+
+KINDS = ("deal.opened", "deal.offer", "deal.accepted", "deal.offer_withdrawn", "deal.offer_expired",
+         "deal.ended", "deal.message", "deal.exclusivity")
+
+
+def _state_label(code: str) -> str:
+    from negotiations.models import DealState
+
+    return str(DealState(code).label) if code in DealState.values else code
+
+
+def _places(data: dict) -> str:
+    from negotiations import territories
+
+    return territories.display(data.get("territory") or []) or data.get("places") or ""
+
+
+def _changed_text(fields: list[str]) -> str:
+    from marketplace.wording import enumeration
+    from negotiations.models import Offer
+
+    labels = [str(Offer._meta.get_field(name).verbose_name) for name in fields if name]
+    return _("Changed: %(fields)s.") % {"fields": enumeration(labels)} if labels else ""
+
+
+def render(kind: str, data: dict) -> dict:
+    names = {"listing": data["listing_title"], "licensor": data["licensor_name"],
+             "licensee": data["licensee_name"], "actor": data.get("actor_org") or "",
+             "version": data.get("version") or ""}
+    if kind == "deal.opened":
+        title = _("%(actor)s opened a deal room for “%(listing)s”") % names
+        body = _("Version 1 of the term sheet is waiting for your answer.")
+    elif kind == "deal.offer":
+        title = _("%(actor)s proposed version %(version)s of the terms for “%(listing)s”") % names
+        body = _changed_text(data.get("changed_fields") or [])
+    elif kind == "deal.accepted":
+        title = _("Agreed: %(actor)s accepted version %(version)s for “%(listing)s”") % names
+        body = _("The licence terms are agreed; the agreement comes next.")
+    elif kind == "deal.offer_withdrawn":
+        title = _("%(actor)s withdrew version %(version)s of the terms for “%(listing)s”") % names
+        body = _("Either side may now propose new terms.")
+    elif kind == "deal.offer_expired":
+        title = _("Version %(version)s of the terms for “%(listing)s” expired unanswered") % names
+        body = _("Either side may now propose new terms.")
+    elif kind == "deal.ended":
+        title = _("The deal for “%(listing)s” is %(state)s") % {**names, "state": _state_label(data["state"])}
+        body = data.get("reason") or ""
+    elif kind == "deal.message":
+        title = _("New message from %(actor)s about “%(listing)s”") % names
+        body = data.get("excerpt") or ""
+    elif kind == "deal.exclusivity":
+        title = _("“%(listing)s” is now licensed exclusively in part of your territory") % names
+        body = _("Another licensee agreed an exclusive licence covering %(places)s. An exclusive or overlapping "
+                 "licence there can no longer be agreed.") % {"places": _places(data)}
+    else:
+        raise ValueError(f"not a deal notification: {kind!r}")
+    return {"title": title, "body": body}
+
+
+for _kind in KINDS:
+    notifications.register_renderer(_kind, lambda data, kind=_kind: render(kind, data))
