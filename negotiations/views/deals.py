@@ -28,7 +28,7 @@ from matching.models import ContactRequest
 from negotiations import actions
 from negotiations import terms as term_sheets
 from negotiations.forms import OfferForm
-from negotiations.models import TERM_FIELDS, Attachment, Deal, DealState, Side
+from negotiations.models import Attachment, Deal, DealState, Side
 from negotiations.views.access import party_deal
 from negotiations.views.room import add_errors
 
@@ -102,7 +102,7 @@ def _render_open(request, listing, choices, *, chosen=None, form=None, errors=()
         "listing": listing,
         "choices": choices,
         "chosen": chosen,
-        "form": form or OfferForm(initial=term_sheets.defaults_from_listing(listing)),
+        "form": form or OfferForm(initial=OfferForm.initial_from_terms(term_sheets.defaults_from_listing(listing))),
         "errors": errors,
         "message": message,
     })
@@ -135,7 +135,7 @@ def deal_open(request):
         form = OfferForm(request.POST)
         if not form.is_valid():
             return _render_open(request, listing, choices, chosen=chosen, form=form, message=message)
-        terms = {name: form.cleaned_data[name] for name in TERM_FIELDS}
+        terms = form.terms()
     if chosen is None:
         return _render_open(request, listing, choices, form=form, message=message,
                             errors=[_("Choose the organisation the deal is for.")])
@@ -151,7 +151,7 @@ def deal_open(request):
         if form is not None:
             add_errors(form, exc)
         else:
-            form, errors = OfferForm(initial=term_sheets.defaults_from_listing(listing)), _error_lines(exc)
+            form, errors = OfferForm(initial=OfferForm.initial_from_terms(term_sheets.defaults_from_listing(listing))), _error_lines(exc)
         return _render_open(request, listing, choices, chosen=chosen, form=form, message=message, errors=errors)
     except ActionError as exc:
         messages.error(request, str(exc))

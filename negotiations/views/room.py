@@ -32,17 +32,18 @@ from marketplace.actions import ActionError
 from negotiations import actions
 from negotiations import terms as term_sheets
 from negotiations.forms import DeclineForm, MessageForm, OfferForm
-from negotiations.models import TERM_FIELDS, Deal, Message, Side
+from negotiations.models import Deal, Message, Side
 from negotiations.views.access import party_deal
 from negotiations.views.context import room_context, render_sections
 
 
 def offer_initial(deal: Deal) -> dict:
-    """The counter-offer form starts from the latest version (valid for the usual number of days from now)."""
+    """The counter-offer form starts from the latest version (valid for the usual number of days from now) and
+    carries the version it was made against."""
     latest = deal.offers.order_by("-version").first()
-    initial = latest.terms() if latest is not None else term_sheets.defaults_from_listing(deal.listing)
-    initial["valid_until"] = timezone.now() + datetime.timedelta(days=settings.DEAL_OFFER_VALIDITY_DAYS)
-    return initial
+    terms = latest.terms() if latest is not None else term_sheets.defaults_from_listing(deal.listing)
+    terms["valid_until"] = timezone.now() + datetime.timedelta(days=settings.DEAL_OFFER_VALIDITY_DAYS)
+    return {**OfferForm.initial_from_terms(terms), "expected_version": deal.current_version}
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -137,18 +138,19 @@ def deal_offer(request, pk):
     if not form.is_valid():
         return _render_room(request, deal, side, offer_form=form)
     try:
-        expected = int(request.POST.get("expected_version", ""))
-    except ValueError:
-        expected = None
-    terms = {name: form.cleaned_data[name] for name in TERM_FIELDS}
-    try:
-        offer = actions.make_offer(deal, actor=request.user, terms=terms, expected_version=expected,
+        offer = actions.make_offer(deal, actor=request.user, terms=form.terms(),
+                                   expected_version=form.cleaned_data.get("expected_version"),
                                    distinct_field_confirmed=side == Side.LICENSOR
                                    and bool(request.POST.get("distinct_field_confirmed")))
     except actions.StaleVersion as exc:
-        # Someone moved first: say so, show the room with that version and keep what the user typed.
+        # Someone moved first: say so, show the room with that version and keep what the user typed (the form
+        # is now made against the version shown).
         messages.error(request, str(exc))
         deal.refresh_from_db()
+        data = request.POST.copy()
+        data["expected_version"] = deal.current_version
+        form = OfferForm(data)
+        form.is_valid()
         return _render_room(request, deal, side, offer_form=form)
     except ValidationError as exc:
         add_errors(form, exc)
