@@ -97,12 +97,16 @@ def _error_lines(exc: ValidationError) -> list[str]:
             for name, errors in exc.message_dict.items()]
 
 
+def _listing_terms_form(listing) -> OfferForm:
+    return OfferForm(initial=OfferForm.initial_from_terms(term_sheets.defaults_from_listing(listing)))
+
+
 def _render_open(request, listing, choices, *, chosen=None, form=None, errors=(), message=""):
     return render(request, "negotiations/deal_open.html", {
         "listing": listing,
         "choices": choices,
         "chosen": chosen,
-        "form": form or OfferForm(initial=OfferForm.initial_from_terms(term_sheets.defaults_from_listing(listing))),
+        "form": form or _listing_terms_form(listing),
         "errors": errors,
         "message": message,
     })
@@ -151,7 +155,7 @@ def deal_open(request):
         if form is not None:
             add_errors(form, exc)
         else:
-            form, errors = OfferForm(initial=OfferForm.initial_from_terms(term_sheets.defaults_from_listing(listing))), _error_lines(exc)
+            form, errors = _listing_terms_form(listing), _error_lines(exc)
         return _render_open(request, listing, choices, chosen=chosen, form=form, message=message, errors=errors)
     except ActionError as exc:
         messages.error(request, str(exc))
