@@ -34,11 +34,20 @@ class DealParties:
 
 
 @pytest.fixture(autouse=True)
-def _private_attachments(settings, tmp_path):
+def _private_attachments(settings, tmp_path, monkeypatch):
+    """Attachments go to a private directory of the test (the field's storage is resolved when the model class
+    is made, so the setting alone would not move it)."""
+    from django.core.files.storage import FileSystemStorage
+
+    from negotiations.models import Attachment
+
+    location = tmp_path / "deal-attachments"
     settings.STORAGES = {**settings.STORAGES, "deal_attachments": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "deal-attachments"), "base_url": None}}}
-    return tmp_path / "deal-attachments"
+        "OPTIONS": {"location": str(location), "base_url": None}}}
+    monkeypatch.setattr(Attachment._meta.get_field("file"), "storage",
+                        FileSystemStorage(location=str(location), base_url=None))
+    return location
 
 
 @pytest.fixture
