@@ -107,3 +107,22 @@ def test_the_licensor_answers_a_request_with_a_deal_room(client, parties, contac
     client.force_login(parties.licensor_user)
     response = client.post(reverse("deal_open_from_request", args=[contact_request.pk]))
     assert response["Location"] == deal.get_absolute_url() and Deal.objects.count() == 1
+
+
+def test_a_member_of_several_organisations_chooses_which_one(client, parties, make_org,
+                                                             django_capture_on_commit_callbacks):
+    from marketplace.models import OrganisationKind
+
+    second = make_org("Tiny Cells Two Ltd", kind=OrganisationKind.SME, owner=parties.licensee_user, verified=True)
+    client.force_login(parties.licensee_user)
+    listing_page = client.get(parties.listing.get_absolute_url()).content.decode()
+    assert listing_page.count('class="mb-2 deal-open-form"') == 2 and "for Tiny Cells Two Ltd" in listing_page
+    response = client.post(reverse("deal_open"), {"listing": parties.listing.pk})
+    page = response.content.decode()
+    assert response.status_code == 200 and "Choose the organisation the deal is for." in page
+    assert f'value="{second.slug}"' in page and f'value="{parties.licensee.slug}"' in page
+    assert not Deal.objects.exists()
+    assert client.get(reverse("deal_open") + f"?listing={parties.listing.pk}").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("deal_open"), {"listing": parties.listing.pk, "organisation": second.slug})
+    assert Deal.objects.get().licensee == second
