@@ -78,7 +78,8 @@ def whose_move(deal: Deal, side: str, current: Offer | None) -> str:
     other = deal.organisation_of(Side(side).other).name
     if deal.state == DealState.NEGOTIATING:
         if current is not None and deal.waiting_for == side:
-            return _("It is your move: accept version %(n)s, or answer it with a counter-offer.") % {"n": current.version}
+            return (_("It is your move: accept version %(n)s, or answer it with a counter-offer.")
+                    % {"n": current.version})
         if current is not None and deal.waiting_for:
             return _("Waiting for %(org)s to answer version %(n)s.") % {"org": other, "n": current.version}
         return _("No version is open: either side may propose new terms.")
