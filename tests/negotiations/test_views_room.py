@@ -184,6 +184,20 @@ def test_exclusivity_banner_when_another_deal_holds_the_territory(client, deal_p
     page = _text(client.get(room(p.deal)))
     assert 'id="exclusivity-banner"' in page and "already licensed exclusively in Mainland China" in page
     assert "Rival Cells" not in page  # the other licensee is not named
+    client.force_login(p.licensor_user)
+    response = client.post(reverse("deal_accept", args=[p.deal.pk]), {"version": 1}, follow=True)
+    assert "already licensed exclusively in Mainland China" in _text(response)
+    assert Deal.objects.get(pk=p.deal.pk).state == DealState.NEGOTIATING
+
+
+def test_a_too_long_reason_is_shown_on_the_end_form(client, deal_parties):
+    client.force_login(deal_parties.licensor_user)
+    response = client.post(reverse("deal_end", args=[deal_parties.deal.pk]), {"reason": "x" * 1001})
+    page = _text(response)
+    assert response.status_code == 200
+    assert re.search(r'data-field="reason">.*?invalid-feedback', page)
+    assert re.search(r'id="end-deal"><div class="card-body"> <details open>', page)
+    assert Deal.objects.get(pk=deal_parties.deal.pk).state == DealState.NEGOTIATING
 
 
 def test_live_endpoint_returns_the_sections_for_the_user(client, deal_parties):
