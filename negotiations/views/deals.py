@@ -160,7 +160,7 @@ def deal_open(request):
     except ActionError as exc:
         messages.error(request, str(exc))
         return redirect(listing)
-    messages.success(request, _("The deal room is open with the listing's terms as version 1; %(org)s is told.")
+    messages.success(request, _("The deal room is open with your terms as version 1; %(org)s is told.")
                      % {"org": deal.licensor.name})
     return redirect(deal)
 
