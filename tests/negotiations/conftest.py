@@ -1,9 +1,10 @@
-"""Fixtures of the deal-room tests.
+"""Fixtures of the deal-room page tests (the action tests import theirs from ``tests.negotiations.parties``).
 
 ``deal_parties``: a verified institute with a published listing (two patents), a verified SME with a size
 profile and two members, an outsider who is a member of an unrelated verified organisation, and an open deal
-(version 1 from the listing's terms, made by the licensee). ``make_listing`` publishes more listings of the same
-institute; ``contact_request`` is a licence request of the SME about the listing (no deal yet)."""
+(version 1 from the listing's terms, made by the licensee); ``room_parties`` is the same without the deal.
+``make_listing`` publishes more listings of the same institute; ``contact_request`` is a licence request of the
+SME about the listing (no deal yet)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def make_listing(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def parties(make_user, make_org, make_listing):
+def room_parties(make_user, make_org, make_listing):
     """The parties without a deal."""
     licensor_user = make_user("licensor@example.com", full_name="Lena Licensor")
     licensor = make_org("South Battery Institute", owner=licensor_user, verified=True, province="GD")
@@ -91,18 +92,20 @@ def parties(make_user, make_org, make_listing):
 
 
 @pytest.fixture
-def deal_parties(parties, django_capture_on_commit_callbacks):
+def deal_parties(room_parties, django_capture_on_commit_callbacks):
     """The parties and an open deal: version 1 (the listing's terms) made by the licensee."""
     with django_capture_on_commit_callbacks(execute=True):
-        parties.deal = actions.open_deal(parties.listing, parties.licensee, actor=parties.licensee_user)
-    return parties
+        room_parties.deal = actions.open_deal(room_parties.listing, room_parties.licensee,
+                                              actor=room_parties.licensee_user)
+    return room_parties
 
 
 @pytest.fixture
-def contact_request(parties):
+def contact_request(room_parties):
     from matching import actions as matching_actions
     from matching.models import Need, Suggestion
 
+    parties = room_parties
     need = matching_actions.create_need(parties.licensee, actor=parties.licensee_user,
                                         title="Cathode coating for e-bike batteries",
                                         description="Our cells lose capacity after a year.")

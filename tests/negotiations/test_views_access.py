@@ -124,7 +124,7 @@ def test_parties_posts_redirect_back_to_the_room(client, deal_parties, message, 
     assert response["Location"].split("#")[0] == deal_parties.deal.get_absolute_url()
 
 
-def test_the_open_from_request_view_is_for_the_licensor_only(client, parties, contact_request):
-    client.force_login(parties.licensee_user)  # the requesting SME is not the listing's owner
+def test_the_open_from_request_view_is_for_the_licensor_only(client, room_parties, contact_request):
+    client.force_login(room_parties.licensee_user)  # the requesting SME is not the listing's owner
     assert client.post(reverse("deal_open_from_request", args=[contact_request.pk])).status_code == 404
     assert not Deal.objects.exists()
