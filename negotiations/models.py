@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from listings.models import Currency, FeeModel, LicenceKind, Listing
 from marketplace.models import Organisation
+from negotiations.terms import TERM_FIELDS, RoyaltyBase  # the term-sheet fields, in the order a reader sees them
 
 
 class Side(models.TextChoices):
@@ -164,16 +165,6 @@ OfferStatus.TRANSITIONS = {
 }
 
 
-class RoyaltyBase(models.TextChoices):
-    NET_SALES = "net_sales", _("Net sales")
-
-
-# The fields of a term sheet, in the order a reader sees them (``negotiations.terms`` labels and compares them).
-TERM_FIELDS = (
-    "licence_kind", "territory", "field_of_use", "term_months", "fee_model", "currency", "lump_sum_minor",
-    "entry_fee_minor", "royalty_rate_bp", "royalty_base", "minimum_annual_royalty_minor", "sublicensing_allowed",
-    "valid_until", "note",
-)
 _MUTABLE_OFFER_FIELDS = {"status", "status_changed_at"}
 
 
