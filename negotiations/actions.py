@@ -218,6 +218,26 @@ def first_terms(listing: Listing) -> dict:
     return first
 
 
+def _take_over_matching(deal: Deal, *, actor, side: str, contact_request) -> None:
+    """The deal room replaces the licence requests about this listing from the licensee (their inbox entries now
+    link here), and the licensee's suggestions of the listing count as contacted in the funnel."""
+    from matching import actions as matching_actions
+    from matching.models import ContactRequest, Suggestion, SuggestionStatus
+
+    requests = ContactRequest.objects.active().filter(listing_id=deal.listing_id,
+                                                      need__organisation_id=deal.licensee_id)
+    pending = {c.pk: c for c in requests}
+    if contact_request is not None:
+        pending[contact_request.pk] = contact_request
+    for contact in pending.values():
+        matching_actions.hand_over_request(contact, url=deal.get_absolute_url(), actor=actor)
+    if side == Side.LICENSEE:
+        suggestions = Suggestion.objects.filter(need__organisation_id=deal.licensee_id, listing_id=deal.listing_id,
+                                                status__in=(SuggestionStatus.PUSHED, SuggestionStatus.VIEWED))
+        for suggestion in suggestions:
+            matching_actions.mark_contacted(suggestion, actor=actor)
+
+
 # --- opening --------------------------------------------------------------------------------------
 def open_deal(listing: Listing, licensee: Organisation, *, actor, terms: dict | None = None, message: str = "",
               contact_request=None) -> Deal:
@@ -259,10 +279,7 @@ def open_deal(listing: Listing, licensee: Organisation, *, actor, terms: dict | 
             _emit(deal, "deal.offer_created", side=side, state=deal.state, **_offer_payload(offer))
             if message:
                 _write_message(deal, actor=actor, side=side, body=message, checked_files=[])
-            if contact_request is not None:
-                from matching.actions import hand_over_request
-
-                hand_over_request(contact_request, url=deal.get_absolute_url(), actor=actor)
+            _take_over_matching(deal, actor=actor, side=side, contact_request=contact_request)
             _notify(deal, "deal.opened", side=side, actor=actor)
     except IntegrityError:
         # Another request opened the same deal a moment ago (the unique constraint on active deals).

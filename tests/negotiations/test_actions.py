@@ -225,3 +225,18 @@ def test_an_idle_negotiation_expires(parties, settings):
     deal.refresh_from_db()
     done = actions.expire_due(deal=deal)  # lazily, as a page does
     assert (done.deals, deal.state) == (1, DealState.EXPIRED)
+
+
+def test_opening_a_deal_takes_over_the_licensees_requests_and_counts_as_contact(parties):
+    from matching.models import Suggestion
+
+    need = matching_actions.create_need(parties.licensee, actor=parties.licensee_user, title="Better cathodes",
+                                        description="Cathode coating for e-bike cells", keywords="cathode")
+    suggestion = Suggestion.objects.create(need=need, listing=parties.listing, score=0.8, pushed_at=timezone.now())
+    contact = ContactRequest.objects.create(need=need, listing=parties.listing, message="Interested",
+                                            created_by=parties.licensee_user)
+    deal = open_deal_for(parties)  # from the listing page, not from the request
+    contact.refresh_from_db()
+    suggestion.refresh_from_db()
+    assert (contact.status, contact.follow_up_url) == ("closed", deal.get_absolute_url())
+    assert suggestion.status == "contacted"
