@@ -241,6 +241,10 @@ IMPORT_MAX_UPLOAD_BYTES = env.size("IMPORT_MAX_UPLOAD_BYTES", 40 * 1024 ** 2, mi
 VERIFICATION_DOCUMENT_MAX_BYTES = env.size("VERIFICATION_DOCUMENT_MAX_BYTES", 10 * 1024 ** 2, minimum=1024,
                                            maximum=100 * 1024 ** 2)
 VERIFICATION_DOCUMENTS_PER_ORGANISATION = env.int("VERIFICATION_DOCUMENTS_PER_ORGANISATION", 20, minimum=1)
+# Largest attachment of a deal-room message (PDF, PNG, JPEG, DOCX or XLSX): bytes, or e.g. "10 MiB".
+DEAL_ATTACHMENT_MAX_BYTES = env.size("DEAL_ATTACHMENT_MAX_BYTES", 10 * 1024 ** 2, minimum=1024, maximum=100 * 1024 ** 2)
+# Longest deal-room message, in characters.
+DEAL_MESSAGE_MAX_CHARS = env.int("DEAL_MESSAGE_MAX_CHARS", 5000, minimum=100, maximum=20000)
 # Workbook limits checked before openpyxl reads an uploaded .xlsx (listings.import_safety). They may be lowered,
 # not raised: the defaults keep an import's peak memory under ~300 MB (bench/import_memory.py).
 _MiB = 1024 ** 2
