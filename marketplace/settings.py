@@ -95,10 +95,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, task broker ------------------------------------------
 REDIS_URL = env.url("REDIS_URL", ("redis", "rediss", "unix"))
+# Which Redis channel layer carries live events (bench/deals_ws.py measures both): "core" (lists, the
+# Channels default) or "pubsub" (Redis publish/subscribe). Only read when REDIS_URL is set.
+CHANNEL_LAYER = env.choice("CHANNEL_LAYER", "core", ("core", "pubsub"))
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
-    }
+    _LAYER_BACKENDS = {"core": "channels_redis.core.RedisChannelLayer",
+                       "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer"}
+    # redis-py reads with a 5 s socket timeout by default, which the core layer's 5 s blocking pop on an idle
+    # channel runs into (every idle socket's consumer died after 5 s): reads may wait a little longer.
+    CHANNEL_LAYERS = {"default": {"BACKEND": _LAYER_BACKENDS[CHANNEL_LAYER],
+                                  "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]}}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -206,6 +206,38 @@ def _clean_terms(terms: dict, listing: Listing) -> dict:
     return term_sheets.clean_terms(terms)
 
 
+def first_terms(listing: Listing) -> dict:
+    """Version 1 from the listing's terms. A territory the platform cannot read (the owner's own words) becomes
+    mainland China, with the owner's words quoted in the note, for either side to correct."""
+    first = term_sheets.defaults_from_listing(listing, validity_days=settings.DEAL_OFFER_VALIDITY_DAYS)
+    if not first["territory"]:
+        first["territory"] = ["CN"]
+        if listing.territory.strip():
+            first["note"] = (_("The listing's territory reads “%(text)s”.") % {"text": listing.territory.strip()}
+                             )[:term_sheets.MAX_NOTE]
+    return first
+
+
+def _take_over_matching(deal: Deal, *, actor, side: str, contact_request) -> None:
+    """The deal room replaces the licence requests about this listing from the licensee (their inbox entries now
+    link here), and the licensee's suggestions of the listing count as contacted in the funnel."""
+    from matching import actions as matching_actions
+    from matching.models import ContactRequest, Suggestion, SuggestionStatus
+
+    requests = ContactRequest.objects.active().filter(listing_id=deal.listing_id,
+                                                      need__organisation_id=deal.licensee_id)
+    pending = {c.pk: c for c in requests}
+    if contact_request is not None:
+        pending[contact_request.pk] = contact_request
+    for contact in pending.values():
+        matching_actions.hand_over_request(contact, url=deal.get_absolute_url(), actor=actor)
+    if side == Side.LICENSEE:
+        suggestions = Suggestion.objects.filter(need__organisation_id=deal.licensee_id, listing_id=deal.listing_id,
+                                                status__in=(SuggestionStatus.PUSHED, SuggestionStatus.VIEWED))
+        for suggestion in suggestions:
+            matching_actions.mark_contacted(suggestion, actor=actor)
+
+
 # --- opening --------------------------------------------------------------------------------------
 def open_deal(listing: Listing, licensee: Organisation, *, actor, terms: dict | None = None, message: str = "",
               contact_request=None) -> Deal:
@@ -225,7 +257,7 @@ def open_deal(listing: Listing, licensee: Organisation, *, actor, terms: dict | 
         raise ActionError(_("%(org)s owns this listing; it cannot license it to itself.") % {"org": licensee.name})
     require_verified(licensee, VerifiedOnly.OPEN_DEAL)
     require_verified(listing.owner, VerifiedOnly.OPEN_DEAL)
-    cleaned = _clean_terms(terms if terms is not None else term_sheets.defaults_from_listing(listing), listing)
+    cleaned = _clean_terms(terms if terms is not None else first_terms(listing), listing)
     message = (message or "").strip()
     if len(message) > settings.DEAL_MESSAGE_MAX_CHARS:
         raise ValidationError({"message": _("A message can be at most %(n)s characters.")
@@ -247,10 +279,7 @@ def open_deal(listing: Listing, licensee: Organisation, *, actor, terms: dict | 
             _emit(deal, "deal.offer_created", side=side, state=deal.state, **_offer_payload(offer))
             if message:
                 _write_message(deal, actor=actor, side=side, body=message, checked_files=[])
-            if contact_request is not None:
-                from matching.actions import hand_over_request
-
-                hand_over_request(contact_request, url=deal.get_absolute_url(), actor=actor)
+            _take_over_matching(deal, actor=actor, side=side, contact_request=contact_request)
             _notify(deal, "deal.opened", side=side, actor=actor)
     except IntegrityError:
         # Another request opened the same deal a moment ago (the unique constraint on active deals).
@@ -336,6 +365,7 @@ def make_offer(deal: Deal, *, actor, terms: dict, expected_version: int | None,
     """A new version of the terms (a counter-offer, or the maker revising its own): the open one is superseded.
     ``expected_version`` is the version the form was made against; if someone moved since, ``StaleVersion``."""
     side = require_party(actor, deal)
+    expire_due(deal=deal)  # committed on its own: a refused move below must not undo the expiry
     with transaction.atomic():
         locked = _lock(deal)
         _expire_locked(locked, timezone.now())
@@ -397,6 +427,7 @@ def accept_offer(deal: Deal, *, actor, version: int, confirm_distinct_field: boo
     may; a superseded, withdrawn or expired version fails, naming the current one. Exclusivity is checked with
     the listing row locked, so two deals accepting exclusive terms at once cannot both be agreed."""
     side = require_party(actor, deal)
+    expire_due(deal=deal)  # committed on its own: a refused acceptance must not undo the expiry
     with transaction.atomic():
         _lock_listing(deal.listing_id)  # serialises every acceptance on this listing
         locked = _lock(deal)
@@ -449,6 +480,7 @@ def _tell_other_deals(deal: Deal, offer: Offer) -> None:
 def withdraw_offer(deal: Deal, *, actor, version: int) -> Offer:
     """The maker's side takes its open version back; then nobody's offer is open and either side may propose."""
     side = require_party(actor, deal)
+    expire_due(deal=deal)  # committed on its own: a refused move below must not undo the expiry
     with transaction.atomic():
         locked = _lock(deal)
         _expire_locked(locked, timezone.now())

@@ -1,0 +1,179 @@
+"""The deal room's socket, ``ws/deals/<id>/``: live events of one deal to the members of its two parties.
+
+Protocol (see ``static/js/dealroom.js``):
+
+    server → client  {"event": type, "seq": n, "deal": id, "payload": {...}}   (``DealEvent.message()``)
+                     {"type": "pong"}
+    client → server  {"type": "resume", "after": n}   right after connecting: every event with seq > n is
+                                                      replayed from the database, in order, then live ones
+                     {"type": "ping"}                 every 30 s: presence is refreshed, "pong" answers
+
+Who may join: a signed-in member of the deal's licensor or licensee organisation (``actions.side_of``).
+Anyone else, and any unknown deal, is closed with code 4403 before the socket is accepted, so no data is
+ever sent to them. Access is checked again on every resume and ping: a person removed from the
+organisation stops receiving events within a heartbeat (30 s), not only at the next connection.
+
+Nothing is lost and each client sees sequence numbers in increasing order:
+
+* the socket joins the deal's group *before* it reads the replay from the database, so an event committed
+  meanwhile is either in the replay or arrives from the group (or both: duplicates are dropped by seq);
+* live events that arrive before the first resume are held until the replay is done;
+* a live event with a gap before it (two actions' on-commit sends may overtake each other across
+  processes) first fills the gap from the database — its predecessors committed before it was numbered.
+
+A consumer handles one message at a time (Channels dispatches them in turn), so a relay can never
+interleave with a replay being sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from marketplace.events import deal_group
+
+log = logging.getLogger(__name__)
+
+FORBIDDEN = 4403  # not a party (or not signed in, or no such deal)
+RESUME_EXPECTED = 4408  # too many live events held while waiting for the client's resume
+MAX_HELD = 500  # live events held before the first resume
+
+
+@database_sync_to_async
+def _may_join(user, deal_id: int) -> bool:
+    from negotiations.actions import side_of
+    from negotiations.models import Deal
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    deal = Deal.objects.filter(pk=deal_id).select_related("licensor", "licensee").first()
+    return deal is not None and side_of(user, deal) is not None
+
+
+@database_sync_to_async
+def _events(deal_id: int, after: int, before: int | None = None) -> list[dict]:
+    from negotiations.models import DealEvent
+
+    rows = DealEvent.objects.filter(deal_id=deal_id, seq__gt=after)
+    if before is not None:
+        rows = rows.filter(seq__lt=before)
+    return [event.message() for event in rows.order_by("seq")]
+
+
+@database_sync_to_async
+def _present(deal_id: int, user_id: int, present: bool) -> None:
+    from negotiations import presence
+
+    (presence.mark_present if present else presence.mark_absent)(deal_id, user_id)
+
+
+def _seq(value) -> int | None:
+    """A sequence number from the client: a non-negative int (not a bool, a string or a float)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+class DealRoomConsumer(AsyncJsonWebsocketConsumer):
+    deal_id: int
+    user_id: int | None = None
+    group: str | None = None
+
+    async def connect(self):
+        self.deal_id = int(self.scope["url_route"]["kwargs"]["deal_id"])
+        self.last_seq = None  # the last seq sent to this client; None until the first resume
+        self.held: list[dict] = []
+        self.closing = False
+        user = self.scope.get("user")
+        if not await _may_join(user, self.deal_id):
+            await self.close(code=FORBIDDEN)
+            return
+        self.user = user
+        self.user_id = user.pk
+        self.group = deal_group(self.deal_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await _present(self.deal_id, self.user_id, True)
+
+    async def disconnect(self, code):
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.user_id is not None:
+            await _present(self.deal_id, self.user_id, False)
+
+    async def _forbid(self) -> None:
+        self.closing = True
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+        await self.close(code=FORBIDDEN)
+
+    # --- client → server ------------------------------------------------------------------------
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if self.closing or not text_data:
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            return  # not JSON: ignored
+        if isinstance(content, dict):
+            await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type")
+        if kind == "resume":
+            after = _seq(content.get("after"))
+            if after is not None:
+                await self.resume(after)
+        elif kind == "ping":
+            if not await _may_join(self.user, self.deal_id):
+                await self._forbid()
+                return
+            await _present(self.deal_id, self.user_id, True)
+            await self.send_json({"type": "pong"})
+
+    async def resume(self, after: int) -> None:
+        if not await _may_join(self.user, self.deal_id):
+            await self._forbid()
+            return
+        # A second resume (the client re-syncing) never goes backwards: what was sent stays sent.
+        start = after if self.last_seq is None else max(after, self.last_seq)
+        self.last_seq = start
+        for message in await _events(self.deal_id, start):
+            await self._send_event(message)
+        held, self.held = self.held, []
+        for message in held:
+            await self._relay(message)
+
+    # --- group → client -------------------------------------------------------------------------
+    async def relay_deal_event(self, message):
+        if self.closing:
+            return
+        event = {"event": message["event"], "seq": message["seq"], "deal": message["deal"],
+                 "payload": message["payload"]}
+        if self.last_seq is None:
+            self.held.append(event)
+            if len(self.held) > MAX_HELD:
+                self.closing = True
+                await self.close(code=RESUME_EXPECTED)
+            return
+        await self._relay(event)
+
+    async def _relay(self, event: dict) -> None:
+        seq = event["seq"]
+        if seq <= self.last_seq:
+            return  # already replayed (or sent): the client sees each seq once
+        if seq > self.last_seq + 1:
+            # An earlier event's send is late (or was lost): it is committed, so read it.
+            for missed in await _events(self.deal_id, self.last_seq, before=seq):
+                await self._send_event(missed)
+        await self._send_event(event)
+
+    async def _send_event(self, event: dict) -> None:
+        if event["seq"] <= self.last_seq:
+            return
+        await self.send_json(event)
+        self.last_seq = event["seq"]
