@@ -98,7 +98,7 @@ def _error_lines(exc: ValidationError) -> list[str]:
 
 
 def _listing_terms_form(listing) -> OfferForm:
-    return OfferForm(initial=OfferForm.initial_from_terms(term_sheets.defaults_from_listing(listing)))
+    return OfferForm(initial=OfferForm.initial_from_terms(actions.first_terms(listing)))
 
 
 def _render_open(request, listing, choices, *, chosen=None, form=None, errors=(), message=""):

@@ -30,7 +30,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.actions import ActionError
 from negotiations import actions
-from negotiations import terms as term_sheets
 from negotiations.forms import DeclineForm, MessageForm, OfferForm
 from negotiations.models import Deal, Message, Side
 from negotiations.views.access import party_deal
@@ -41,7 +40,7 @@ def offer_initial(deal: Deal) -> dict:
     """The counter-offer form starts from the latest version (valid for the usual number of days from now) and
     carries the version it was made against."""
     latest = deal.offers.order_by("-version").first()
-    terms = latest.terms() if latest is not None else term_sheets.defaults_from_listing(deal.listing)
+    terms = latest.terms() if latest is not None else actions.first_terms(deal.listing)
     terms["valid_until"] = timezone.now() + datetime.timedelta(days=settings.DEAL_OFFER_VALIDITY_DAYS)
     return {**OfferForm.initial_from_terms(terms), "expected_version": deal.current_version}
 
