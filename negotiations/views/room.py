@@ -23,6 +23,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,7 +79,12 @@ def deal_detail(request, pk):
 @require_GET
 def deal_live(request, pk):
     deal, side = party_deal(request, pk)
-    return JsonResponse({"seq": deal.last_seq, "sections": render_sections(request, room_context(request, deal, side))})
+    context = room_context(request, deal, side)
+    data = {"seq": deal.last_seq, "sections": render_sections(request, context)}
+    if request.GET.get("form") == "offer":  # a fresh counter-offer form for static/js/dealroom_forms.js
+        context["offer_form"] = OfferForm(initial=offer_initial(deal))
+        data["forms"] = {"offer": render_to_string("negotiations/includes/offer_form.html", context, request=request)}
+    return JsonResponse(data)
 
 
 def _act(request, change, done: str) -> bool:

@@ -222,3 +222,19 @@ def test_the_room_expires_a_lapsed_offer_when_read(client, deal_parties):
     page = _text(client.get(room(deal)))
     assert Offer.objects.get(deal=deal, version=1).status == OfferStatus.EXPIRED
     assert 'id="accept-form"' not in page and "No version is open" in page
+
+
+def test_live_endpoint_gives_a_fresh_counter_offer_form_on_request(client, deal_parties):
+    deal = deal_parties.deal
+    client.force_login(deal_parties.licensee_user)
+    assert "forms" not in client.get(reverse("deal_live", args=[deal.pk])).json()
+    licensor = type(client)()
+    licensor.force_login(deal_parties.licensor_user)
+    assert _counter(licensor, deal, lump_sum="150000").status_code == 302
+    form = client.get(reverse("deal_live", args=[deal.pk]) + "?form=offer").json()["forms"]["offer"]
+    assert 'id="offer-form"' in form and 'name="expected_version" value="2"' in form
+    assert 'value="150000.00"' in form and "Send as version 3" in form
+    # once the deal is agreed there is no counter-offer form to swap in
+    client.post(reverse("deal_accept", args=[deal.pk]), {"version": 2})
+    assert 'id="offer-form"' not in client.get(reverse("deal_live", args=[deal.pk]) + "?form=offer").json()[
+        "forms"]["offer"]
