@@ -9,10 +9,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from negotiations import exclusivity
 from negotiations import terms as term_sheets
 from negotiations import territories
 from negotiations.models import (
-    EXCLUSIVE_KINDS,
     HOLDING_DEAL_STATES,
     Deal,
     DealState,
@@ -54,24 +54,11 @@ def versions(deal: Deal) -> list[Version]:
 
 
 def exclusivity_conflicts(deal: Deal, offer: Offer | None) -> list[str]:
-    """Places where another deal on the listing holds an exclusive, sole or assignment licence that overlaps this
-    deal's current terms (the rule of ``actions._exclusive_conflicts``; only for a deal still negotiating)."""
+    """Places of this deal's latest terms already promised exclusively to another licensee of the listing
+    (``negotiations.exclusivity``, the rule the accept action enforces); only while the deal negotiates."""
     if offer is None or deal.state != DealState.NEGOTIATING:
         return []
-    holders = (Deal.objects.filter(listing_id=deal.listing_id, state__in=HOLDING_DEAL_STATES)
-               .exclude(pk=deal.pk).select_related("agreed_offer"))
-    places: set[str] = set()
-    for other in holders:
-        agreed = other.agreed_offer
-        if agreed is None or agreed.licence_kind not in EXCLUSIVE_KINDS:
-            continue
-        shared = territories.overlap(agreed.territory, offer.territory)
-        if not shared:
-            continue
-        if offer.distinct_field_confirmed and agreed.field_of_use.strip() and offer.field_of_use.strip():
-            continue
-        places.update(shared)
-    return sorted(places)
+    return exclusivity.conflicting_places(deal, offer, field_split_confirmed=offer.distinct_field_confirmed)
 
 
 def whose_move(deal: Deal, side: str, current: Offer | None) -> str:

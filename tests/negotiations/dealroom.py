@@ -19,10 +19,8 @@ def _value(value):
     return value
 
 
-def offer_data(deal, **changes) -> dict:
-    """What the room's counter-offer form posts when the user changes ``changes`` (form field names) and nothing
-    else: the form's own initial values, the hidden expected version included."""
-    form = OfferForm(initial=offer_initial(deal))
+def form_data(form, **changes) -> dict:
+    """What ``form`` posts when the user changes ``changes`` (form field names) and nothing else."""
     data = {}
     for field in form:
         value = changes.pop(field.name, field.value())
@@ -31,8 +29,21 @@ def offer_data(deal, **changes) -> dict:
                 data[field.name] = "on"
             continue
         data[field.name] = [_value(v) for v in value] if isinstance(value, (list, tuple)) else _value(value)
-    assert not changes, f"not fields of the offer form: {sorted(changes)}"
+    assert not changes, f"not fields of the form: {sorted(changes)}"
     return data
+
+
+def offer_data(deal, **changes) -> dict:
+    """What the room's counter-offer form posts when the user changes ``changes`` (form field names) and nothing
+    else: the form's own initial values, the hidden expected version included."""
+    return form_data(OfferForm(initial=offer_initial(deal)), **changes)
+
+
+def listing_terms_data(listing, **changes) -> dict:
+    """What the open page's terms form posts (version 1 from the listing's terms) with ``changes``."""
+    from negotiations import actions
+
+    return form_data(OfferForm(initial=OfferForm.initial_from_terms(actions.first_terms(listing))), **changes)
 
 
 def room(deal) -> str:

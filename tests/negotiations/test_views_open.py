@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from negotiations.models import Deal, DealState, Offer, Side
+from tests.negotiations.dealroom import listing_terms_data
 
 pytestmark = pytest.mark.django_db
 
@@ -61,31 +62,31 @@ def test_opening_for_another_organisation_is_404(client, room_parties):
     assert response.status_code == 404 and not Deal.objects.exists()
 
 
-def test_a_listing_territory_the_site_cannot_read_is_quoted_in_version_1(client, room_parties, make_listing,
-                                                                         django_capture_on_commit_callbacks):
+def test_a_listing_territory_the_site_cannot_read_is_asked_for(client, room_parties, make_listing,
+                                                                django_capture_on_commit_callbacks):
     listing = make_listing(room_parties.licensor, room_parties.licensor_user, title="Odd place",
                            territory="Atlantis", offers_non_exclusive=True)
     client.force_login(room_parties.licensee_user)
+    response = client.post(reverse("deal_open"), {"listing": listing.pk, "organisation": room_parties.licensee.slug})
+    page = response.content.decode()
+    assert response.status_code == 200 and 'id="open-form"' in page
+    assert "Territory: Choose at least one territory." in page
+    assert not Deal.objects.exists()
+    # choosing one on the open page opens the room
+    data = {**listing_terms_data(listing, territory=["CN", "HK"]), "listing": listing.pk,
+            "organisation": room_parties.licensee.slug}
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("deal_open"), {"listing": listing.pk,
-                                                      "organisation": room_parties.licensee.slug}, follow=True)
-    assert "Atlantis" in response.content.decode()  # in version 1's note, for either side to correct
-    assert Offer.objects.get(deal__listing=listing).territory == ["CN"]
+        response = client.post(reverse("deal_open"), data)
+    assert response.status_code == 302
+    assert Offer.objects.get(deal__listing=listing).territory == ["CN", "HK"]
 
 
 def test_the_open_page_shows_errors_of_adjusted_terms(client, room_parties):
-    from tests.negotiations.dealroom import _value
-
     client.force_login(room_parties.licensee_user)
     page = client.get(reverse("deal_open") + f"?listing={room_parties.listing.pk}").content.decode()
     assert 'id="open-form"' in page and 'name="territory"' in page
-    from negotiations import actions
-    from negotiations.forms import OfferForm
-
-    form = OfferForm(initial=OfferForm.initial_from_terms(actions.first_terms(room_parties.listing)))
-    data = {f.name: _value(f.value()) for f in form if not isinstance(f.value(), (bool, list))}
-    data.update({"listing": room_parties.listing.pk, "organisation": room_parties.licensee.slug,
-                 "territory": ["CN"], "royalty_rate": "120", "message": "Our first idea"})
+    data = {**listing_terms_data(room_parties.listing, royalty_rate="120"), "listing": room_parties.listing.pk,
+            "organisation": room_parties.licensee.slug, "message": "Our first idea"}
     response = client.post(reverse("deal_open"), data)
     page = response.content.decode()
     assert response.status_code == 200 and "above 100" in page and "Our first idea" in page
