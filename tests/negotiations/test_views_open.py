@@ -30,7 +30,8 @@ def test_the_listing_page_button_opens_a_deal_room(client, room_parties, django_
         response = client.post(reverse("deal_open"), data)
     deal = Deal.objects.get()
     assert response.status_code == 302 and response["Location"] == deal.get_absolute_url()
-    assert (deal.licensee, deal.licensor, deal.opened_side) == (room_parties.licensee, room_parties.licensor, Side.LICENSEE)
+    assert (deal.licensee, deal.licensor, deal.opened_side) == (room_parties.licensee, room_parties.licensor,
+                                                                Side.LICENSEE)
     offer = Offer.objects.get(deal=deal)
     assert offer.version == 1 and offer.lump_sum_minor == 20_000_000 and offer.territory == ["CN"]
     # a second click finds the open room
