@@ -315,14 +315,15 @@ def _same(field: str, previous: dict, current: dict) -> bool:
 
 
 def diff(previous: dict | None, current: dict) -> list[Change]:
-    """What changed from one term sheet to the next, field by field in display order (``[]`` for a first one).
-    An amount whose number stayed but whose currency changed is listed too: its text changed."""
+    """What changed from one term sheet to the next, field by field in display order (``[]`` for a first one):
+    the fields whose text changed, so an amount whose number stayed but whose currency changed is listed too,
+    and a validity that moved by seconds within the same shown minute is not."""
     if previous is None:
         return []
     changes = []
     for name in TERM_FIELDS:
         old, new = display_value(name, previous), display_value(name, current)
-        if _same(name, previous, current) and (old == new or not previous.get(name)):
-            continue  # unchanged (an amount of 0 in another currency is still nothing)
+        if old == new or (_same(name, previous, current) and not previous.get(name)):
+            continue  # reads the same (an amount of 0 in another currency is still nothing)
         changes.append(Change(name, label(name), old, new))
     return changes

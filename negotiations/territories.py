@@ -10,7 +10,7 @@ Keys (``negotiations/data/places.csv``): ``"WORLD"``; ISO 3166-1 alpha-2 codes o
     expand(["GBA"])                -> frozenset({"CN-GD", "HK", "MO"}); expand(["WORLD"]) -> {EVERYWHERE}
     overlaps(["CN"], ["GBA"])      -> True
     overlap(["CN"], ["GBA"])       -> ["CN-GD"]              (for "overlaps in Guangdong Province")
-    display(["CN-GD", "HK"])       -> "Guangdong Province, Hong Kong" / "广东省、中国香港"
+    display(["CN-GD", "HK"])       -> "Hong Kong, Guangdong Province" / "中国香港、广东省"
     from_listing_text("中国大陆")   -> ["CN"]                 (a listing's free-text territory; unknown -> [])
 """
 

@@ -139,6 +139,11 @@ def test_diff_lists_exactly_the_changed_fields():
 def test_diff_of_a_first_offer_or_of_the_same_terms_is_empty():
     assert diff(None, sheet()) == []
     assert diff(sheet(territory=["HK", "CN"]), sheet(territory=["CN", "HK"])) == []
+    later = sheet()["valid_until"] + datetime.timedelta(seconds=20)
+    assert diff(sheet(), sheet(valid_until=later)) == []  # shown as the same minute
+    assert diff(sheet(fee_model="free", lump_sum_minor=0), sheet(fee_model="free", lump_sum_minor=0,
+                                                               currency="EUR")) == [
+        Change("currency", "Currency", "Chinese yuan (CNY)", "Euro (EUR)")]  # no amounts to show
 
 
 def test_diff_shows_a_currency_change_on_the_amounts_it_affects():

@@ -92,6 +92,9 @@ def test_choices_start_with_worldwide_and_follow_the_language():
     ("United States and Canada", ["CA", "US"]),
     ("Mainland China, Hong Kong and Macao", ["CN", "HK", "MO"]),
     ("Guangdong", ["CN-GD"]),
+    ("China", ["CN"]),  # a Chinese patent covers the mainland
+    ("Greater China", ["CN", "HK", "MO", "TW"]),
+    ("Southeast Asia", ["ASEAN"]),
     ("Zone 7 of our plant", []),
     ("France and Atlantis", []),
     ("", []),
