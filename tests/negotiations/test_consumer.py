@@ -236,3 +236,25 @@ def test_a_socket_idle_for_longer_than_redis_read_timeout_still_gets_events(room
         return message
 
     assert async_to_sync(scenario)()["seq"] == start + 1
+
+
+def test_a_new_message_is_notified_only_to_members_not_in_the_room(room):
+    from marketplace.models import Notification
+
+    headers = socket_headers(room.buyer)
+    start = room.deal.last_seq
+
+    async def scenario():
+        communicator, _, _ = await join(room.deal.pk, headers, after=start)
+        await communicator.send_json_to({"type": "ping"})
+        assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+        await sync_to_async(actions.post_message)(room.deal, actor=room.licensor_user, body="Is 45,000 fine?")
+        message = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        await sync_to_async(actions.post_message)(room.deal, actor=room.licensor_user, body="Still there?")
+        return message
+
+    assert async_to_sync(scenario)()["event"] == "deal.message_created"
+    notified = list(Notification.objects.filter(kind="deal.message").values_list("recipient__email", flat=True))
+    # The buyer was in the room for the first message, not for the second; the colleague never was.
+    assert sorted(notified) == ["buyer@example.com", "colleague@example.com", "colleague@example.com"]
