@@ -1,6 +1,7 @@
 """static/js/dealroom.js in Chromium against the live Daphne: a move by the other side swaps the live sections
 (what is being typed outside them stays), the indicator says when the socket is down, and after a dropped
-connection the script reconnects, resumes from the last seq it saw and catches up on what it missed.
+connection the script reconnects, resumes from the last seq it saw and catches up on what it missed; without
+WebSocket it reloads every 30 s, but never while someone is typing (Playwright's clock runs the 30 s).
 
 The page is a minimal room (the contract's data attributes) put into a page of the live server, and the
 live fragments URL is answered by the test, so only the script and the socket are under test here; the
@@ -93,3 +94,28 @@ def test_dealroom_script_updates_live_and_catches_up_after_a_drop(daphne_server,
                            f"'fetch {len(fetches)}'", timeout=5000)
     assert len(fetches) >= 2
     assert page.input_value("textarea[name=body]") == "Half-written answer"
+
+
+def test_without_websocket_the_room_reloads_every_30_s_unless_someone_is_typing(daphne_server, browser):
+    page = daphne_server.new_page(browser)
+    page.context.add_init_script(script="delete window.WebSocket;")
+    page.clock.install()
+
+    def open_room():
+        page.goto(f"{daphne_server.url}/")
+        page.evaluate("(html) => { document.body.innerHTML = html; window.__sameDocument = true; }",
+                      ROOM.format(id=1, seq=0))
+        page.add_script_tag(url="/static/js/dealroom.js")
+
+    open_room()
+    page.fill("textarea[name=body]", "Half-written answer")
+    page.clock.run_for(31_000)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__sameDocument") is True  # someone is typing: no reload
+    assert page.input_value("textarea[name=body]") == "Half-written answer"
+
+    page.fill("textarea[name=body]", "")
+    page.locator("body").click(position={"x": 1, "y": 1})  # nothing focused, nothing typed
+    with page.expect_navigation(timeout=5000):
+        page.clock.run_for(31_000)
+    assert page.evaluate("window.__sameDocument") is None
