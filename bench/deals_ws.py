@@ -260,6 +260,23 @@ def bare_send(deal_id: int, seq: int) -> float:
     return started
 
 
+SENT_AT: dict[tuple[int, int], float] = {}  # (deal, seq) -> when the action's on-commit send started
+
+
+def record_sends() -> None:
+    """Note when each action's on-commit send starts, to split the action path into its own work (checks,
+    locks, rows, audit, notifications, commit) and the delivery after the commit."""
+    from marketplace import events
+
+    original = events._send_deal
+
+    def timed(deal_id, seq, event_type, payload):
+        SENT_AT[(deal_id, seq)] = time.perf_counter()
+        return original(deal_id, seq, event_type, payload)
+
+    events._send_deal = timed
+
+
 def offer(room: dict, lump_sum: int) -> float:
     from negotiations import actions, terms
 
@@ -270,18 +287,21 @@ def offer(room: dict, lump_sum: int) -> float:
     return started
 
 
-async def run_phase(rooms, port: int, pool, send) -> tuple[list[float], int]:
+async def run_phase(rooms, port: int, pool, send) -> tuple[list[float], list[float], int]:
     """Open 200 sockets, then in each room ``send(room, seq)`` (in a worker thread, like a request) and time
-    the licensee's socket until that seq arrives. Returns (latencies in ms, events lost)."""
+    the licensee's socket until that seq arrives. Returns (latencies in ms, of which after the commit, events
+    lost)."""
     loop = asyncio.get_running_loop()
     pairs = await open_clients(rooms, port)
-    latencies, lost = [], 0
+    latencies, deliveries, lost = [], [], 0
     try:
         for (licensor_client, licensee_client), room in zip(pairs, rooms):
             seq = room["deal"].last_seq + 1
             started = await loop.run_in_executor(pool, send, room, seq)
             if await licensee_client.wait_for(seq, timeout=2) and await licensor_client.wait_for(seq, timeout=1):
                 latencies.append((licensee_client.arrived[seq] - started) * 1000)
+                sent = SENT_AT.get((room["deal"].pk, seq), started)
+                deliveries.append((licensee_client.arrived[seq] - sent) * 1000)
             else:
                 lost += 1
                 if lost >= 5:
@@ -289,14 +309,13 @@ async def run_phase(rooms, port: int, pool, send) -> tuple[list[float], int]:
                     break
     finally:
         await asyncio.gather(*(client.close() for pair in pairs for client in pair))
-    return latencies, lost
+    return latencies, deliveries, lost
 
 
 def measure_layer(layer: str, rooms, redis_url: str, pool) -> dict:
+    from django.conf import settings
     from django.db import connections
     from django.test.utils import override_settings
-
-    from django.conf import settings
 
     config = {"default": {**settings.CHANNEL_LAYERS["default"], "BACKEND": LAYERS[layer]}}
     server = Daphne(redis_url, layer)
@@ -306,17 +325,17 @@ def measure_layer(layer: str, rooms, redis_url: str, pool) -> dict:
             # Warm-up (first connections, templates, the layer's pools), not counted.
             asyncio.run(run_phase(warm, server.port, pool, lambda room, seq: bare_send(room["deal"].pk, seq)))
             asyncio.run(run_phase(warm, server.port, pool, lambda room, seq: offer(room, 4_900_000)))
-            bare, bare_lost = asyncio.run(run_phase(measured, server.port, pool,
+            bare, _same, bare_lost = asyncio.run(run_phase(measured, server.port, pool,
                                                     lambda room, seq: bare_send(room["deal"].pk, seq)))
             # The bare events used the next seq without storing it: new sockets resume from the stored one.
             started = time.perf_counter()
-            action, action_lost = asyncio.run(run_phase(measured, server.port, pool,
+            action, delivery, action_lost = asyncio.run(run_phase(measured, server.port, pool,
                                                         lambda room, seq: offer(room, 4_000_000 + seq)))
             elapsed = time.perf_counter() - started
     finally:
         server.stop()
         pool.submit(connections.close_all).result()
-    return {"layer": layer, "bare": bare, "action": action, "lost": bare_lost + action_lost, "seconds": elapsed}
+    return {"layer": layer, "bare": bare, "action": action, "delivery": delivery, "lost": bare_lost + action_lost, "seconds": elapsed}
 
 
 def row(name: str, values: list[float]) -> str:
@@ -341,6 +360,7 @@ def main(argv=None) -> int:
         return 0
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     setup_django(args.redis)
+    record_sends()
     total_started = time.perf_counter()
     print(f"PatentBridge deal room WebSocket benchmark — {args.rooms} rooms, {2 * args.rooms} sockets, "
           f"{os.cpu_count()} CPUs, Daphne + Redis on loopback, SQLite ({VAR_DIR.relative_to(BASE_DIR)})")
@@ -354,6 +374,7 @@ def main(argv=None) -> int:
     print("  |-----------------------------------------------|----------|----------|----------|")
     for result in results:
         print(row(f"{result['layer']}: make_offer (action path)", result["action"]))
+        print(row("    of which commit → socket", result["delivery"]))
         print(row(f"{result['layer']}: bare group_send (baseline)", result["bare"]))
     print()
     verdicts = []

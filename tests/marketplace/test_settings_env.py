@@ -35,6 +35,7 @@ def start(**overrides):
         ({"DEBUG": "true", "DATABASE_URL": "mysql://localhost/db"}, "DATABASE_URL"),
         ({"DEBUG": "true", "DATABASE_URL": "postgres://localhost:notaport/db"}, "DATABASE_URL"),
         ({"DEBUG": "true", "REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
+        ({"DEBUG": "true", "REDIS_URL": "redis://localhost:6379/0", "CHANNEL_LAYER": "fast"}, "CHANNEL_LAYER"),
         ({"DEBUG": "true", "EMAIL_PORT": "twenty-five"}, "EMAIL_PORT"),
         ({"DEBUG": "true", "EMAIL_BACKEND": "carrier-pigeon"}, "EMAIL_BACKEND"),
         ({"DEBUG": "true", "STRIPE_SECRET_KEY": "pk_test_123"}, "STRIPE_SECRET_KEY"),

@@ -6,68 +6,30 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.db import transaction
-from django.test import Client
 
 from marketplace import actions as org_actions
 from marketplace.asgi import application
 from marketplace.events import EVENT_SHAPES
-from marketplace.models import MemberRole, OrganisationKind
-from negotiations import actions, terms as term_sheets
+from negotiations import actions
 from negotiations.models import DealEvent
+from tests.negotiations.rooms import build_room, counter, session_cookie, use_stub_deal_url_if_missing
 
 pytestmark = pytest.mark.django_db(transaction=True)  # events are sent on commit
 
 
-# --- fixtures (also used by test_live_socket.py) -------------------------------------------------
+# --- fixtures ------------------------------------------------------------------------------------
 @pytest.fixture
 def room(make_org, make_user, owner, monkeypatch, settings):
-    """A deal between a verified institute (``owner``) and a verified SME (``buyer``, ``colleague``) on a
-    published listing, in version 1 (opened by the SME)."""
-    from django.urls import NoReverseMatch, reverse
-
-    from listings import actions as listing_actions
-
-    try:
-        reverse("deal_detail", args=[1])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.negotiations.stub_urls"
     monkeypatch.setattr("listings.search.update_listings", lambda ids: None)
-    institute = make_org("Deal Institute", owner=owner, verified=True, province="BJ")
-    buyer = make_user("buyer@example.com", full_name="Bea Buyer")
-    colleague = make_user("colleague@example.com", full_name="Cai Colleague")
-    sme = make_org("Small Battery Co", kind=OrganisationKind.SME, owner=buyer, verified=True, province="GD")
-    org_actions.add_member(sme, user=colleague, role=MemberRole.MEMBER, actor=None, operator=True)
-    patent, _ = listing_actions.save_patent(institute, actor=owner, number="CN112345678B",
-                                            title="Lithium battery cathode material")
-    listing = listing_actions.create_listing(institute, actor=owner, patents=[patent],
-                                             title="Lithium battery cathode material", fee_model="lump_sum",
-                                             lump_sum_minor=5_000_000)
-    listing_actions.publish_listing(listing, actor=owner)
-    deal = actions.open_deal(listing, sme, actor=buyer)
-    return type("Room", (), {"deal": deal, "licensor_user": owner, "buyer": buyer, "colleague": colleague,
-                             "sme": sme, "institute": institute, "listing": listing})
-
-
-def offer_terms(deal, **changes) -> dict:
-    return {**term_sheets.defaults_from_listing(deal.listing), **changes}
-
-
-def counter(deal, user, *, lump_sum=4_000_000, expected_version=None):
-    deal.refresh_from_db()
-    version = deal.current_version if expected_version is None else expected_version
-    return actions.make_offer(deal, actor=user, terms=offer_terms(deal, lump_sum_minor=lump_sum),
-                              expected_version=version)
+    use_stub_deal_url_if_missing(settings)
+    return build_room(make_org, make_user, owner)
 
 
 def socket_headers(user=None) -> list[tuple[bytes, bytes]]:
     headers = [(b"origin", b"http://testserver")]
     if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-        headers.append((b"cookie", cookie.encode()))
+        headers.append((b"cookie", session_cookie(user).encode()))
     return headers
 
 
@@ -255,3 +217,44 @@ def _store_unsent_offers(room):
     with mock.patch("marketplace.events._send_deal"):
         counter(room.deal, room.licensor_user, lump_sum=4_700_000)
         counter(room.deal, room.buyer, lump_sum=4_400_000)
+
+
+@pytest.mark.redis
+def test_a_socket_idle_for_longer_than_redis_read_timeout_still_gets_events(room):
+    """redis-py reads time out after 5 s by default; the core layer blocks 5 s on an idle channel."""
+    import asyncio
+
+    headers = socket_headers(room.buyer)
+    start = room.deal.last_seq
+
+    async def scenario():
+        communicator, _, _ = await join(room.deal.pk, headers, after=start)
+        await asyncio.sleep(6)
+        await sync_to_async(counter)(room.deal, room.licensor_user)
+        message = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return message
+
+    assert async_to_sync(scenario)()["seq"] == start + 1
+
+
+def test_a_new_message_is_notified_only_to_members_not_in_the_room(room):
+    from marketplace.models import Notification
+
+    headers = socket_headers(room.buyer)
+    start = room.deal.last_seq
+
+    async def scenario():
+        communicator, _, _ = await join(room.deal.pk, headers, after=start)
+        await communicator.send_json_to({"type": "ping"})
+        assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+        await sync_to_async(actions.post_message)(room.deal, actor=room.licensor_user, body="Is 45,000 fine?")
+        message = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        await sync_to_async(actions.post_message)(room.deal, actor=room.licensor_user, body="Still there?")
+        return message
+
+    assert async_to_sync(scenario)()["event"] == "deal.message_created"
+    notified = list(Notification.objects.filter(kind="deal.message").values_list("recipient__email", flat=True))
+    # The buyer was in the room for the first message, not for the second; the colleague never was.
+    assert sorted(notified) == ["buyer@example.com", "colleague@example.com", "colleague@example.com"]
