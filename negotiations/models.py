@@ -132,7 +132,8 @@ class Deal(models.Model):
         indexes = [models.Index(fields=["listing", "state"]), models.Index(fields=["state", "last_activity_at"])]
 
     def __str__(self):
-        return f"Deal {self.pk}: {self.licensee} ← {self.listing}"
+        # No words: the activity log shows this (stored when the entry is written) in every language.
+        return f"#{self.pk} {self.licensee} ← {self.listing}"
 
     def get_absolute_url(self):
         return reverse("deal_detail", args=[self.pk])
