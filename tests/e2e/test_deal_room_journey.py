@@ -84,7 +84,7 @@ def test_two_parties_negotiate_three_versions_and_agree_live(daphne_server, brow
     sme.locator("#version-3").wait_for()
     institute.locator("#version-3").wait_for(timeout=10_000)
     assert institute.evaluate("window.__notReloaded") is True
-    assert "一次性总付" in institute.locator("#version-3 tr[data-field=lump_sum_minor]").inner_text()
+    assert "一次性付费" in institute.locator("#version-3 tr[data-field=lump_sum_minor]").inner_text()
     shoot(institute, "deal-room-version-3-zh")
 
     # The institute accepts version 3; the SME sees the deal agreed without reloading.
