@@ -44,6 +44,15 @@ INTRODUCTION = gettext_lazy(
     "Messages follow the `Accept-Language` header: English (`en`) or Simplified Chinese (`zh-hans`)."
 )
 
+# Endpoints of higher apps (a deal room's parties) say in their own descriptions who may call them.
+ACCESS = gettext_lazy(
+    "## Access\n"
+    "\n"
+    "Listings and patents are public. Endpoints about an organisation's own business (such as its deals) "
+    "answer only a signed-in member of that organisation, through the site's session; for anyone else the "
+    "item does not exist (404) and lists are empty of it."
+)
+
 
 @functools.lru_cache(maxsize=8)
 def _schema(language: str) -> dict:
@@ -109,7 +118,7 @@ def _components(schema: dict) -> list[dict]:
 def api_docs(request):
     """A readable reference generated from the OpenAPI schema, styled like the site."""
     schema = _schema(get_language() or "")
-    introduction = str(INTRODUCTION) % {"max": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE}
+    introduction = str(INTRODUCTION) % {"max": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE} + "\n\n" + str(ACCESS)
     return render(request, "listings/api_docs.html", {
         "version": schema.get("info", {}).get("version", ""),
         "introduction": minimarkdown.render(introduction),

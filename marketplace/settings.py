@@ -146,7 +146,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PatentBridge API",
-    "DESCRIPTION": "Read API for published patent listings and patents.",
+    "DESCRIPTION": "Read API for published patent listings and patents (public), and for the deals of the "
+                   "caller's organisations (signed-in members only).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
