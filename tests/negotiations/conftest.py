@@ -34,23 +34,6 @@ class DealParties:
     deal: Deal | None
 
 
-@pytest.fixture(autouse=True)
-def _private_attachments(settings, tmp_path, monkeypatch):
-    """Attachments go to a private directory of the test (the field's storage is resolved when the model class
-    is made, so the setting alone would not move it)."""
-    from django.core.files.storage import FileSystemStorage
-
-    from negotiations.models import Attachment
-
-    location = tmp_path / "deal-attachments"
-    settings.STORAGES = {**settings.STORAGES, "deal_attachments": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(location), "base_url": None}}}
-    monkeypatch.setattr(Attachment._meta.get_field("file"), "storage",
-                        FileSystemStorage(location=str(location), base_url=None))
-    return location
-
-
 @pytest.fixture
 def make_listing(django_capture_on_commit_callbacks):
     counter = iter(range(1, 10_000))
@@ -114,3 +97,10 @@ def contact_request(room_parties):
         need=need, listing=parties.listing, defaults={"score": 0.8, "pushed_at": timezone.now()})
     return matching_actions.request_licence(suggestion, actor=parties.licensee_user,
                                             message="We would like a licence.")
+
+
+@pytest.fixture
+def _private_attachments(tmp_path):
+    """Where the tests' private attachment storage keeps files (tests/conftest.py points STORAGES there; the
+    attachment field looks its storage up at each call)."""
+    return tmp_path / "deal-attachments"

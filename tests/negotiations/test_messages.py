@@ -22,17 +22,11 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture
-def _private_storage(tmp_path):
-    """Where the tests' private attachment storage keeps files (tests/conftest.py points it at tmp_path)."""
-    return tmp_path / "deal-attachments"
-
-
 def stored_files(root) -> list:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def test_a_message_with_an_attachment_reaches_the_other_side(parties, _private_storage):
+def test_a_message_with_an_attachment_reaches_the_other_side(parties, _private_attachments):
     deal = open_deal_for(parties)
     message = actions.post_message(deal, actor=parties.licensee_user, body="Our draft is attached.",
                                    files=[SimpleUploadedFile("draft.pdf", PDF, "application/pdf")])
@@ -56,7 +50,7 @@ def test_people_in_the_room_are_not_notified_of_messages(parties):
     assert recipients == {"colleague@example.com"}
 
 
-def test_a_wrong_attachment_is_refused_with_its_reason_and_nothing_is_stored(parties, _private_storage):
+def test_a_wrong_attachment_is_refused_with_its_reason_and_nothing_is_stored(parties, _private_attachments):
     deal = open_deal_for(parties)
     png_named_pdf = SimpleUploadedFile("scan.pdf", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "application/pdf")
     with pytest.raises(ValidationError) as refused:
@@ -64,16 +58,16 @@ def test_a_wrong_attachment_is_refused_with_its_reason_and_nothing_is_stored(par
                              files=[SimpleUploadedFile("ok.pdf", PDF), png_named_pdf])
     assert "scan.pdf" in refused.value.message_dict["attachments"][0]
     assert not Message.objects.exists() and not Attachment.objects.exists()
-    assert stored_files(_private_storage) == []
+    assert stored_files(_private_attachments) == []
 
 
-def test_an_attachment_over_the_size_limit_is_refused(parties, settings, _private_storage):
+def test_an_attachment_over_the_size_limit_is_refused(parties, settings, _private_attachments):
     settings.DEAL_ATTACHMENT_MAX_BYTES = 1024
     deal = open_deal_for(parties)
     with pytest.raises(ValidationError):
         actions.post_message(deal, actor=parties.licensee_user, body="",
                              files=[SimpleUploadedFile("big.pdf", PDF + b"0" * 2048)])
-    assert stored_files(_private_storage) == []
+    assert stored_files(_private_attachments) == []
 
 
 def test_message_length_and_rate_limits(parties, settings):
@@ -105,7 +99,7 @@ def test_the_author_edits_for_five_minutes_then_no_more(parties):
 
 
 def test_a_deleted_message_leaves_a_marker_and_its_files_go(parties, django_capture_on_commit_callbacks,
-                                                             _private_storage):
+                                                             _private_attachments):
     deal = open_deal_for(parties)
     message = actions.post_message(deal, actor=parties.licensee_user, body="Secret figures",
                                    files=[SimpleUploadedFile("figures.pdf", PDF)])
@@ -113,7 +107,7 @@ def test_a_deleted_message_leaves_a_marker_and_its_files_go(parties, django_capt
         actions.delete_message(message, actor=parties.licensee_user)
     kept = Message.objects.get(pk=message.pk)
     assert kept.is_deleted and kept.body == "" and not kept.attachments.exists()
-    assert stored_files(_private_storage) == []
+    assert stored_files(_private_attachments) == []
     assert DealEvent.objects.filter(deal=deal).last().payload == {"message": message.pk, "side": "licensee",
                                                                    "deleted": True}
     with pytest.raises(ActionError, match="deleted"):
