@@ -56,7 +56,9 @@ urlpatterns = [
     path("", include("listings.urls")),
     path("", include("matching.urls")),
     path("", include("matching.funnel_views")),
+    path("", include("negotiations.urls")),
     path("api/", include(listings_urls.api_urlpatterns)),
+    path("api/", include("negotiations.api")),
     path("i18n/setlang/", site_views.set_language, name="set_language"),  # before Django's, same name
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -6,7 +6,11 @@ from marketplace import activity
 
 LABELS = {
     "deal.opened": _("Deal room opened"),
+    "deal.negotiating": _("Deal back in negotiation"),
     "deal.agreed": _("Deal agreed"),
+    "deal.signing": _("Deal out for signature"),
+    "deal.awaiting_payment": _("Deal awaiting payment"),
+    "deal.completed": _("Deal completed"),
     "deal.declined": _("Deal declined"),
     "deal.withdrawn": _("Deal withdrawn"),
     "deal.expired": _("Deal expired"),

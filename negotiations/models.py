@@ -16,7 +16,7 @@ through ``negotiations.actions``.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from listings.models import Currency, FeeModel, LicenceKind, Listing
 from marketplace.models import Organisation
+from negotiations.terms import TERM_FIELDS, RoyaltyBase  # the term-sheet fields, in the order a reader sees them
 
 
 class Side(models.TextChoices):
@@ -131,7 +132,8 @@ class Deal(models.Model):
         indexes = [models.Index(fields=["listing", "state"]), models.Index(fields=["state", "last_activity_at"])]
 
     def __str__(self):
-        return f"Deal {self.pk}: {self.licensee} ← {self.listing}"
+        # No words: the activity log shows this (stored when the entry is written) in every language.
+        return f"#{self.pk} {self.licensee} ← {self.listing}"
 
     def get_absolute_url(self):
         return reverse("deal_detail", args=[self.pk])
@@ -164,16 +166,6 @@ OfferStatus.TRANSITIONS = {
 }
 
 
-class RoyaltyBase(models.TextChoices):
-    NET_SALES = "net_sales", _("Net sales")
-
-
-# The fields of a term sheet, in the order a reader sees them (``negotiations.terms`` labels and compares them).
-TERM_FIELDS = (
-    "licence_kind", "territory", "field_of_use", "term_months", "fee_model", "currency", "lump_sum_minor",
-    "entry_fee_minor", "royalty_rate_bp", "royalty_base", "minimum_annual_royalty_minor", "sublicensing_allowed",
-    "valid_until", "note",
-)
 _MUTABLE_OFFER_FIELDS = {"status", "status_changed_at"}
 
 
@@ -273,8 +265,46 @@ class Message(models.Model):
         return self.created_at + timezone.timedelta(seconds=EDIT_WINDOW_SECONDS)
 
 
+class _DealAttachmentStorage(Storage):
+    """``STORAGES["deal_attachments"]`` looked up at each call (a FileField fixes its storage when the model
+    loads; this way a changed setting — another location, object storage, a test's directory — applies)."""
+
+    def _target(self):
+        return storages["deal_attachments"]
+
+    def save(self, name, content, max_length=None):
+        return self._target().save(name, content, max_length=max_length)
+
+    def open(self, name, mode="rb"):
+        return self._target().open(name, mode)
+
+    def delete(self, name):
+        return self._target().delete(name)
+
+    def exists(self, name):
+        return self._target().exists(name)
+
+    def size(self, name):
+        return self._target().size(name)
+
+    def path(self, name):
+        return self._target().path(name)
+
+    def url(self, name):
+        raise ValueError("deal attachments have no URL; negotiations' download view serves them to parties")
+
+    def listdir(self, path):
+        return self._target().listdir(path)
+
+    def generate_filename(self, filename):
+        return self._target().generate_filename(filename)
+
+
+_DEAL_ATTACHMENT_STORAGE = _DealAttachmentStorage()
+
+
 def _attachment_storage():
-    return storages["deal_attachments"]
+    return _DEAL_ATTACHMENT_STORAGE
 
 
 def _attachment_path(instance, filename):

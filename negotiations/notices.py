@@ -29,9 +29,9 @@ def _places(data: dict) -> str:
 
 def _changed_text(fields: list[str]) -> str:
     from marketplace.wording import enumeration
-    from negotiations.models import Offer
+    from negotiations.terms import label
 
-    labels = [str(Offer._meta.get_field(name).verbose_name) for name in fields if name]
+    labels = [label(name) for name in fields if name]
     return _("Changed: %(fields)s.") % {"fields": enumeration(labels)} if labels else ""
 
 

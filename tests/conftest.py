@@ -64,6 +64,8 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         "verification": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                          "OPTIONS": {"location": str(tmp_path / "verification"), "base_url": None}},
+        "deal_attachments": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                             "OPTIONS": {"location": str(tmp_path / "deal-attachments"), "base_url": None}},
     }
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SECURE_SSL_REDIRECT = False

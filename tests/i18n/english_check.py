@@ -30,7 +30,8 @@ SPACES = re.compile(r"\s+")
 SAME_IN_EVERY_LANGUAGE = {
     "patentbridge", "ipc", "wipo", "cpc", "csv", "xlsx", "xls", "pdf", "png", "jpeg", "jpg", "json", "api",
     "openapi", "utf", "gbk", "gb", "cnipa", "uspto", "epo", "nasa", "django", "admin", "email", "www", "http",
-    "https", "usd", "eur", "cny", "rmb", "ict", "epc", "wo", "zl", "iso", "excel", "jsonl", "ctrl", "mac",
+    "https", "usd", "eur", "cny", "rmb", "ict", "epc", "wo", "zl", "iso", "excel", "jsonl", "ctrl", "mac", "word",
+    "docx",
 }
 # Phrases that are names in every language (formats), taken out before looking for English words.
 SAME_PHRASES = ("JSON Lines", "YYYY-MM-DD")

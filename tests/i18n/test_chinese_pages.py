@@ -18,6 +18,7 @@ from listings.models import Listing, ListingState
 from marketplace.models import Membership, OrganisationKind, User
 from matching import actions as matching_actions
 from matching.models import ContactRequest, Need, Suggestion
+from negotiations.models import Deal
 from tests.i18n.english_check import UserData, english_ui_text
 
 QUERY = "lithium cathode"
@@ -58,7 +59,10 @@ def _pages(user, draft) -> list[tuple[str, str]]:
         return pages + [("verification", reverse("verification_queue")), ("staff funnel", reverse("staff_funnel"))]
     org = membership.organisation
     pages += [("organisation", org.get_absolute_url()),
-              ("organisation form", reverse("organisation_edit", args=[org.slug]))]
+              ("organisation form", reverse("organisation_edit", args=[org.slug])),
+              ("deals", reverse("deal_list")),
+              ("deals waiting", reverse("deal_list") + "?waiting=1")]
+    pages += [(f"deal {deal.pk}", deal.get_absolute_url()) for deal in Deal.objects.for_user(user).order_by("pk")]
     if org.kind == OrganisationKind.SME:
         pages += [("needs", reverse("need_list", args=[org.slug])),
                   ("new need", reverse("need_create", args=[org.slug])),

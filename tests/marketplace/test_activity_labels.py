@@ -13,14 +13,15 @@ from django.urls import reverse
 from marketplace import activity, audit
 from marketplace.models import AuditEntry
 
-APPS = ("marketplace", "listings", "matching")
+APPS = ("marketplace", "listings", "matching", "negotiations")
 
 
 def _enum_values(prefix: str) -> list[str]:
     """Codes written as f"<prefix>{state}": one per value of the state's TextChoices."""
     from matching.models import ContactRequestStatus, SuggestionStatus
+    from negotiations.models import DealState
 
-    enums = {"suggestion.": SuggestionStatus, "contact_request.": ContactRequestStatus}
+    enums = {"suggestion.": SuggestionStatus, "contact_request.": ContactRequestStatus, "deal.": DealState}
     assert prefix in enums, f"an audit code is built as f'{prefix}{{…}}': say here which states it takes"
     return [prefix + value for value in enums[prefix].values]
 

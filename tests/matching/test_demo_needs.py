@@ -31,7 +31,7 @@ def test_demo_sme_sees_suggestions_and_gets_a_push_alert(settings, capsys, djang
     assert f"{draft.get_absolute_url()} and publish it" in out
     publisher = Membership.objects.filter(organisation=draft.owner).first().user
     assert f"log in as {publisher.email}" in out
-    assert not Notification.objects.filter(recipient__email="sme@patentbridge.demo").exists()
+    assert not Notification.objects.filter(recipient__email="sme@patentbridge.demo", kind="match.new_listing").exists()
     with django_capture_on_commit_callbacks(execute=True):
         listing_actions.publish_listing(draft, actor=publisher)
     pushed = Suggestion.objects.filter(listing=draft)
@@ -41,3 +41,21 @@ def test_demo_sme_sees_suggestions_and_gets_a_push_alert(settings, capsys, djang
     assert {n.title for n in notes} == {"New listing matches your need “Longer-lasting lithium battery cathodes”",
                                         "New listing matches your need “锂电池负极材料”"}
     assert all("matches: " in n.body for n in notes)
+    _demo_deals_are_ready(out)
+
+
+def _demo_deals_are_ready(out: str) -> None:
+    """The same `make demo` (one load, it is slow) gives the SME two deals with the institute: one in its third
+    version waiting for the institute, with changes to show, and one agreed; the hint names both logins."""
+    from negotiations import terms
+    from negotiations.models import Deal
+
+    deals = {d.state: d for d in Deal.objects.filter(licensee__slug="lingxi-battery",
+                                                     licensor__slug="zgc-materials-institute")}
+    assert set(deals) == {"negotiating", "agreed"}
+    live = deals["negotiating"]
+    assert (live.current_version, live.waiting_for) == (3, "licensor")
+    versions = list(live.offers.order_by("version"))
+    assert [o.side for o in versions] == ["licensee", "licensor", "licensee"]
+    assert len(terms.diff(versions[1].terms(), versions[2].terms())) >= 3
+    assert f"/deals/{live.pk}/" in out and "institute@patentbridge.demo" in out and "sme@patentbridge.demo" in out

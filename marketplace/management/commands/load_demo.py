@@ -103,3 +103,4 @@ class Command(BaseCommand):
         # Higher layers' demo data, by command name (marketplace does not import them).
         call_command("load_demo_listings", stdout=self.stdout, stderr=self.stderr)
         call_command("load_demo_needs", stdout=self.stdout, stderr=self.stderr)
+        call_command("load_demo_deals", stdout=self.stdout, stderr=self.stderr)

@@ -1,0 +1,32 @@
+"""Every state change of deals, term sheets, messages and attachments.
+
+    open_deal(listing, licensee, *, actor, terms=None, message="", contact_request=None) -> Deal
+    make_offer(deal, *, actor, terms, expected_version, distinct_field_confirmed=False) -> Offer
+    accept_offer(deal, *, actor, version, confirm_distinct_field=False) -> Deal
+    withdraw_offer(deal, *, actor, version) -> Offer
+    end_deal(deal, *, actor, reason="") -> Deal        the licensor declines, the licensee withdraws
+    expire_due(now=None, *, deal=None) -> Expired     offers past valid-until, negotiations idle too long
+    post_message(deal, *, actor, body, files=()) -> Message
+    edit_message(message, *, actor, body) -> Message  the author, within 5 minutes
+    delete_message(message, *, actor) -> Message      the author; leaves a "deleted" marker
+
+Each validates, locks (``select_for_update``: the listing row first when exclusivity is at stake, then the
+deal, then its offers), changes, writes the audit entry, stores a ``DealEvent`` with the deal's next sequence
+number and, on commit, sends it to the room and notifies the parties (in each recipient's language).
+
+Modules: ``common`` (refusals, parties, locks, events, notices), ``deals`` (open, end), ``offers`` (versions,
+acceptance, withdrawal, expiry), ``messages``. Callers import from ``negotiations.actions``.
+"""
+
+from negotiations.actions.common import (  # noqa: F401 - the public API
+    DealExists,
+    ExclusivityConflict,
+    Expired,
+    OfferNotCurrent,
+    StaleVersion,
+    require_party,
+    side_of,
+)
+from negotiations.actions.deals import end_deal, first_terms, open_deal  # noqa: F401
+from negotiations.actions.messages import delete_message, edit_message, post_message  # noqa: F401
+from negotiations.actions.offers import accept_offer, expire_due, make_offer, withdraw_offer  # noqa: F401

@@ -1,0 +1,21 @@
+"""Deal-room pages, mounted at the site root by ``marketplace.urls`` (the read API is in ``negotiations.api``)."""
+
+from django.urls import path
+
+from negotiations.views import deals, room
+
+urlpatterns = [
+    path("deals/", deals.deal_list, name="deal_list"),
+    path("deals/open/", deals.deal_open, name="deal_open"),
+    path("deals/open/from-request/<int:cid>/", deals.deal_open_from_request, name="deal_open_from_request"),
+    path("deals/<int:pk>/", room.deal_detail, name="deal_detail"),
+    path("deals/<int:pk>/live/", room.deal_live, name="deal_live"),
+    path("deals/<int:pk>/accept/", room.deal_accept, name="deal_accept"),
+    path("deals/<int:pk>/withdraw/", room.deal_withdraw_offer, name="deal_withdraw_offer"),
+    path("deals/<int:pk>/offers/", room.deal_offer, name="deal_offer"),
+    path("deals/<int:pk>/end/", room.deal_end, name="deal_end"),
+    path("deals/<int:pk>/messages/", room.message_post, name="deal_message_post"),
+    path("deals/<int:pk>/messages/<int:mid>/edit/", room.message_edit, name="deal_message_edit"),
+    path("deals/<int:pk>/messages/<int:mid>/delete/", room.message_delete, name="deal_message_delete"),
+    path("deals/<int:pk>/attachments/<int:aid>/", deals.attachment_download, name="deal_attachment"),
+]
