@@ -60,14 +60,6 @@ def setup_django(redis_url: str) -> None:
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.urls import NoReverseMatch, clear_url_caches, reverse
-
-    try:
-        reverse("deal_detail", args=[1])
-    except NoReverseMatch:  # the deal room's pages are not merged yet: notifications need the URL
-        settings.ROOT_URLCONF = "tests.negotiations.stub_urls"
-        clear_url_caches()
 
 
 def redis_reachable(url: str) -> bool:

@@ -13,16 +13,15 @@ from marketplace.asgi import application
 from marketplace.events import EVENT_SHAPES
 from negotiations import actions
 from negotiations.models import DealEvent
-from tests.negotiations.rooms import build_room, counter, session_cookie, use_stub_deal_url_if_missing
+from tests.negotiations.rooms import build_room, counter, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)  # events are sent on commit
 
 
 # --- fixtures ------------------------------------------------------------------------------------
 @pytest.fixture
-def room(make_org, make_user, owner, monkeypatch, settings):
+def room(make_org, make_user, owner, monkeypatch):
     monkeypatch.setattr("listings.search.update_listings", lambda ids: None)
-    use_stub_deal_url_if_missing(settings)
     return build_room(make_org, make_user, owner)
 
 
