@@ -95,9 +95,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, task broker ------------------------------------------
 REDIS_URL = env.url("REDIS_URL", ("redis", "rediss", "unix"))
-# Which Redis channel layer carries live events (bench/deals_ws.py measures both): "core" (lists, the
-# Channels default) or "pubsub" (Redis publish/subscribe). Only read when REDIS_URL is set.
-CHANNEL_LAYER = env.choice("CHANNEL_LAYER", "core", ("core", "pubsub"))
+# Which Redis channel layer carries live events (bench/deals_ws.py measures both): "pubsub" (Redis
+# publish/subscribe: delivered sooner after the commit in every run; at most once, which the deal room's
+# catch-up by sequence number makes good) or "core" (Redis lists, the Channels default). Only read when
+# REDIS_URL is set.
+CHANNEL_LAYER = env.choice("CHANNEL_LAYER", "pubsub", ("core", "pubsub"))
 if REDIS_URL:
     _LAYER_BACKENDS = {"core": "channels_redis.core.RedisChannelLayer",
                        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer"}

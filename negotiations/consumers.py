@@ -3,7 +3,7 @@
 Protocol (see ``static/js/dealroom.js``):
 
     server → client  {"event": type, "seq": n, "deal": id, "payload": {...}}   (``DealEvent.message()``)
-                     {"type": "pong"}
+                     {"type": "pong"}                 the answer to a ping (after any event it had missed)
     client → server  {"type": "resume", "after": n}   right after connecting: every event with seq > n is
                                                       replayed from the database, in order, then live ones
                      {"type": "ping"}                 every 30 s: presence is refreshed, "pong" answers
@@ -19,7 +19,9 @@ Nothing is lost and each client sees sequence numbers in increasing order:
   meanwhile is either in the replay or arrives from the group (or both: duplicates are dropped by seq);
 * live events that arrive before the first resume are held until the replay is done;
 * a live event with a gap before it (two actions' on-commit sends may overtake each other across
-  processes) first fills the gap from the database — its predecessors committed before it was numbered.
+  processes) first fills the gap from the database — its predecessors committed before it was numbered;
+* a live event that never arrives (the pub/sub layer delivers at most once) is read from the database at
+  the next heartbeat, within 30 s.
 
 A consumer handles one message at a time (Channels dispatches them in turn), so a relay can never
 interleave with a replay being sent.
@@ -28,14 +30,11 @@ interleave with a replay being sent.
 from __future__ import annotations
 
 import json
-import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from marketplace.events import deal_group
-
-log = logging.getLogger(__name__)
 
 FORBIDDEN = 4403  # not a party (or not signed in, or no such deal)
 RESUME_EXPECTED = 4408  # too many live events held while waiting for the client's resume
@@ -133,6 +132,11 @@ class DealRoomConsumer(AsyncJsonWebsocketConsumer):
                 await self._forbid()
                 return
             await _present(self.deal_id, self.user_id, True)
+            if self.last_seq is not None:
+                # A live send can be lost (the pub/sub layer delivers at most once): each heartbeat also
+                # sends what the database has beyond the last seq sent.
+                for message in await _events(self.deal_id, self.last_seq):
+                    await self._send_event(message)
             await self.send_json({"type": "pong"})
 
     async def resume(self, after: int) -> None:

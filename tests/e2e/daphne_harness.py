@@ -7,7 +7,7 @@ the same process, the server uses the test database pytest-django created (same 
 connections) and the same channel layer as the test, so an action run in the test (through
 ``off_the_event_loop``) reaches the server's sockets:
 
-* Redis (``REDIS_URL`` set): the project's ``RedisChannelLayer`` as configured.
+* Redis (``REDIS_URL`` set): the project's Redis channel layer as configured (``CHANNEL_LAYER``).
 * No Redis: ``InMemoryChannelLayer`` is a plain object with asyncio queues that belong to the loop that uses
   them. ``ServerLoopInMemoryChannelLayer`` runs every layer call on the server's loop, so an event sent from a
   test's worker thread wakes the consumer at once (calling the queues from another thread is not safe).

@@ -12,7 +12,7 @@ import pytest
 
 from negotiations import actions
 from tests.e2e.conftest import off_the_event_loop
-from tests.negotiations.rooms import build_room, counter, session_cookie, use_stub_deal_url_if_missing
+from tests.negotiations.rooms import build_room, counter, session_cookie
 from tests.wsclient import Refused, WebSocket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,9 +39,8 @@ async def drain(socket: WebSocket) -> list[dict]:
 
 
 def test_a_reconnecting_client_catches_up_through_daphne(daphne_server, make_org, make_user, owner, outsider,
-                                                         monkeypatch, settings):
+                                                         monkeypatch):
     monkeypatch.setattr("listings.search.update_listings", lambda ids: None)
-    use_stub_deal_url_if_missing(settings)
     room = off_the_event_loop(build_room, make_org, make_user, owner)
     cookies = {"licensor": session_cookie(room.licensor_user), "outsider": session_cookie(outsider)}
     host, port, path = daphne_server.host, daphne_server.port, f"/ws/deals/{room.deal.pk}/"

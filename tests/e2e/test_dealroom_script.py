@@ -15,7 +15,7 @@ import pytest
 
 from negotiations import actions
 from tests.e2e.conftest import off_the_event_loop
-from tests.negotiations.rooms import build_room, counter, use_stub_deal_url_if_missing
+from tests.negotiations.rooms import build_room, counter
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,9 +46,8 @@ ROOM = """<div id="deal-room" data-deal-id="{id}" data-ws-path="/ws/deals/{id}/"
 
 
 def test_dealroom_script_updates_live_and_catches_up_after_a_drop(daphne_server, browser, make_org, make_user,
-                                                                   owner, monkeypatch, settings):
+                                                                   owner, monkeypatch):
     monkeypatch.setattr("listings.search.update_listings", lambda ids: None)
-    use_stub_deal_url_if_missing(settings)
     room = off_the_event_loop(build_room, make_org, make_user, owner)
     deal_id, start = room.deal.pk, room.deal.last_seq
     page = daphne_server.new_page(browser, "owner@example.com")

@@ -79,7 +79,9 @@ def test_invitation_accepted_once_under_concurrency(make_org, make_user):
 
 @pytest.mark.redis
 def test_channel_layer_round_trip_through_redis():
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    backends = {"core": "channels_redis.core.RedisChannelLayer",
+                "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer"}
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == backends[settings.CHANNEL_LAYER]
     layer = get_channel_layer()
     group = f"test.{uuid.uuid4().hex}"
 

@@ -45,16 +45,6 @@ def build_room(make_org, make_user, owner) -> Room:
     return Room(deal=deal, licensor_user=owner, buyer=buyer, colleague=colleague)
 
 
-def use_stub_deal_url_if_missing(settings_fixture) -> None:
-    """Notifications link to ``deal_detail``; until the room's pages are merged, a stand-in answers it."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        reverse("deal_detail", args=[1])
-    except NoReverseMatch:
-        settings_fixture.ROOT_URLCONF = "tests.negotiations.stub_urls"
-
-
 def counter(deal: Deal, user, *, lump_sum: int = 4_000_000, expected_version: int | None = None):
     """A new version by ``user`` (the lump sum changed), against the current version unless told otherwise."""
     deal.refresh_from_db()

@@ -13,16 +13,15 @@ from marketplace.asgi import application
 from marketplace.events import EVENT_SHAPES
 from negotiations import actions
 from negotiations.models import DealEvent
-from tests.negotiations.rooms import build_room, counter, session_cookie, use_stub_deal_url_if_missing
+from tests.negotiations.rooms import build_room, counter, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)  # events are sent on commit
 
 
 # --- fixtures ------------------------------------------------------------------------------------
 @pytest.fixture
-def room(make_org, make_user, owner, monkeypatch, settings):
+def room(make_org, make_user, owner, monkeypatch):
     monkeypatch.setattr("listings.search.update_listings", lambda ids: None)
-    use_stub_deal_url_if_missing(settings)
     return build_room(make_org, make_user, owner)
 
 
@@ -45,6 +44,12 @@ async def join(deal_id: int, headers, *, after: int | None = None):
     if connected and after is not None:
         await communicator.send_json_to({"type": "resume", "after": after})
     return communicator, connected, code
+
+
+async def resumed(communicator) -> None:
+    """Wait until the server has handled the resume (it answers a socket's messages in turn)."""
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
 
 
 async def receive_all(communicator, *, quiet=0.3) -> list[dict]:
@@ -194,7 +199,7 @@ def test_a_late_live_event_is_filled_in_from_the_database_in_order(room):
 
     async def scenario():
         communicator, _, _ = await join(room.deal.pk, headers, after=start)
-        assert await communicator.receive_nothing(timeout=0.2)
+        await resumed(communicator)
         # Store two events without sending them (as if their sends were still on the way) …
         await sync_to_async(_store_unsent_offers)(room)
         events = await sync_to_async(lambda: [e.message() for e in DealEvent.objects.filter(
@@ -209,6 +214,30 @@ def test_a_late_live_event_is_filled_in_from_the_database_in_order(room):
 
     events, received = async_to_sync(scenario)()
     assert received == events and [m["seq"] for m in received] == [start + 1, start + 2]
+
+
+def test_a_live_event_that_never_arrived_comes_with_the_next_heartbeat(room):
+    from unittest import mock
+
+    headers = socket_headers(room.colleague)
+    start = room.deal.last_seq
+
+    def counter_whose_send_is_lost():
+        with mock.patch("marketplace.events._send_deal"):
+            counter(room.deal, room.licensor_user, lump_sum=4_700_000)
+
+    async def scenario():
+        communicator, _, _ = await join(room.deal.pk, headers, after=start)
+        await resumed(communicator)
+        await sync_to_async(counter_whose_send_is_lost)()
+        assert await communicator.receive_nothing(timeout=0.3)
+        await communicator.send_json_to({"type": "ping"})
+        received = [await communicator.receive_json_from(timeout=5), await communicator.receive_json_from(timeout=5)]
+        await communicator.disconnect()
+        return received
+
+    event, pong = async_to_sync(scenario)()
+    assert (event["event"], event["seq"], pong) == ("deal.offer_created", start + 1, {"type": "pong"})
 
 
 def _store_unsent_offers(room):
