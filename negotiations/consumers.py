@@ -9,8 +9,8 @@ Protocol (see ``static/js/dealroom.js``):
                      {"type": "ping"}                 every 30 s: presence is refreshed, "pong" answers
 
 Who may join: a signed-in member of the deal's licensor or licensee organisation (``actions.side_of``).
-Anyone else, and any unknown deal, is closed with code 4403 before the socket is accepted, so no data is
-ever sent to them. Access is checked again on every resume and ping: a person removed from the
+Anyone else, and any unknown deal, is closed with code 4403 right after the handshake, before any data is
+sent (the script then stops reconnecting). Access is checked again on every resume and ping: a person removed from the
 organisation stops receiving events within a heartbeat (30 s), not only at the next connection.
 
 Nothing is lost and each client sees sequence numbers in increasing order:
@@ -88,6 +88,11 @@ class DealRoomConsumer(AsyncJsonWebsocketConsumer):
         self.closing = False
         user = self.scope.get("user")
         if not await _may_join(user, self.deal_id):
+            # Accepted only to say why, then closed at once, before anything is sent: a socket closed before
+            # it is accepted reaches a browser as an HTTP 403 and code 1006, and the room's script could not
+            # tell "not yours" (stop) from a dropped connection (reconnect).
+            self.closing = True
+            await self.accept()
             await self.close(code=FORBIDDEN)
             return
         self.user = user
