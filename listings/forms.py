@@ -113,9 +113,11 @@ class MoneyField(forms.CharField):
 
 
 class PercentField(forms.CharField):
-    """A royalty rate in per cent with at most two decimals (3.5 → 350 basis points)."""
+    """A royalty rate in per cent with at most two decimals (3.5 → 350 basis points); above 0 unless
+    ``allow_zero`` (a term sheet's rate may be 0 for a fee model without royalty)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
         super().__init__(**kwargs)
 
@@ -130,7 +132,9 @@ class PercentField(forms.CharField):
             if exc.code in ("negative", "decimals"):
                 raise
             raise forms.ValidationError(_("Enter a percentage such as 3.5."), code="invalid") from None
-        if percent <= 0 or percent > 100:
+        if self.allow_zero and percent > 100:
+            raise forms.ValidationError(_("The royalty rate cannot be above 100 %."), code="above_100")
+        if not self.allow_zero and (percent <= 0 or percent > 100):
             raise forms.ValidationError(_("Enter a percentage above 0 and at most 100."), code="range")
         return percent
 

@@ -62,7 +62,7 @@ class SizeLimitHandler(FileUploadHandler):
 
 def too_large_message(name) -> str:
     return _("“%(name)s” is larger than %(limit)s, the most a document may be.") % {
-        "name": name if isinstance(name, str) else "", "limit": _size_text(settings.VERIFICATION_DOCUMENT_MAX_BYTES)}
+        "name": name if isinstance(name, str) else "", "limit": size_text(settings.VERIFICATION_DOCUMENT_MAX_BYTES)}
 
 
 def sniff(head: bytes) -> DocumentType | None:
@@ -72,7 +72,8 @@ def sniff(head: bytes) -> DocumentType | None:
     return None
 
 
-def _size_text(n: int) -> str:
+def size_text(n: int) -> str:
+    """A file size for people: "3.2 MiB", "640 KiB", "12 B" (upload limits and refusals)."""
     if n >= 1024 ** 2:
         return f"{n / 1024 ** 2:.1f} MiB"
     if n >= 1024:
@@ -87,7 +88,7 @@ def _check(upload) -> DocumentType:
         raise ActionError(_("“%(name)s” is empty.") % {"name": name})
     if upload.size > limit:
         raise ActionError(_("“%(name)s” is %(size)s; a document may be at most %(limit)s.")
-                          % {"name": name, "size": _size_text(upload.size), "limit": _size_text(limit)})
+                          % {"name": name, "size": size_text(upload.size), "limit": size_text(limit)})
     upload.seek(0)
     head = upload.read(HEAD_BYTES)
     upload.seek(0)

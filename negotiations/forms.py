@@ -21,7 +21,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from listings.forms import MoneyField, bp_to_percent, from_minor, parse_amount, percent_to_bp, to_minor
+from listings.forms import MoneyField, PercentField, bp_to_percent, from_minor, percent_to_bp, to_minor
 from listings.models import Currency, FeeModel, LicenceKind
 from negotiations import territories
 from negotiations.terms import MAX_FIELD_OF_USE, MAX_NOTE, MAX_TERM_MONTHS, TERM_FIELDS, RoyaltyBase, clean_terms
@@ -46,30 +46,14 @@ def end_of_day(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.max, tzinfo=zone)
 
 
-class RatePercentField(forms.CharField):
+class RatePercentField(PercentField):
     """A royalty rate in per cent, 0 to 100 with at most two decimals; cleans to ``Decimal`` (``None`` if empty)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(**kwargs)
+        super().__init__(allow_zero=True, **kwargs)
 
     def prepare_value(self, value):
         return "" if value is None else str(value)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        raw = str(value).strip().rstrip("%").strip()
-        try:
-            percent = parse_amount(raw, 2)
-        except forms.ValidationError as error:
-            if error.code in ("negative", "decimals"):
-                raise
-            raise forms.ValidationError(_("Enter a percentage such as 3.5."), code="invalid") from None
-        if percent > 100:
-            raise forms.ValidationError(_("The royalty rate cannot be above 100 %."), code="above_100")
-        return percent
 
 
 class OfferForm(forms.Form):

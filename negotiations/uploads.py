@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marketplace.documents import size_text
+
 PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,12 +51,6 @@ class Checked:
     extension: str  # canonical, without the dot: pdf, png, jpg, docx, xlsx
 
 
-def size_text(n: int) -> str:
-    if n >= 1024 ** 2:
-        return f"{n / 1024 ** 2:.1f} MiB"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KiB"
-    return f"{n} B"
 
 
 def _refuse(message: str, code: str):

@@ -18,7 +18,7 @@ Modules: ``common`` (refusals, parties, locks, events, notices), ``deals`` (open
 acceptance, withdrawal, expiry), ``messages``. Callers import from ``negotiations.actions``.
 """
 
-from negotiations.actions.common import (  # noqa: F401 - the public API
+from negotiations.actions.common import (
     DealExists,
     ExclusivityConflict,
     Expired,
@@ -27,6 +27,12 @@ from negotiations.actions.common import (  # noqa: F401 - the public API
     require_party,
     side_of,
 )
-from negotiations.actions.deals import end_deal, first_terms, open_deal  # noqa: F401
-from negotiations.actions.messages import delete_message, edit_message, post_message  # noqa: F401
-from negotiations.actions.offers import accept_offer, expire_due, make_offer, withdraw_offer  # noqa: F401
+from negotiations.actions.deals import end_deal, first_terms, open_deal
+from negotiations.actions.messages import delete_message, edit_message, post_message
+from negotiations.actions.offers import accept_offer, expire_due, make_offer, withdraw_offer
+
+__all__ = [
+    "DealExists", "ExclusivityConflict", "Expired", "OfferNotCurrent", "StaleVersion", "accept_offer",
+    "delete_message", "edit_message", "end_deal", "expire_due", "first_terms", "make_offer", "open_deal",
+    "post_message", "require_party", "side_of", "withdraw_offer",
+]

@@ -4,6 +4,7 @@ withdrawal, and expiry (past valid-until; idle negotiations)."""
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
@@ -108,16 +109,26 @@ def _require_negotiating(deal: Deal) -> None:
                           % {"state": deal.get_state_display().lower()})
 
 
+@contextmanager
+def _negotiating(deal: Deal, *, lock_listing: bool = False):
+    """The deal locked for a move on its terms, with what is due expired first (committed on its own, so a
+    refused move does not undo the expiry); refuses a deal that is no longer negotiating."""
+    expire_due(deal=deal)
+    with transaction.atomic():
+        if lock_listing:
+            _lock_listing(deal.listing_id)
+        locked = _lock(deal)
+        _expire_locked(locked, timezone.now())
+        _require_negotiating(locked)
+        yield locked
+
+
 def make_offer(deal: Deal, *, actor, terms: dict, expected_version: int | None,
                distinct_field_confirmed: bool = False) -> Offer:
     """A new version of the terms (a counter-offer, or the maker revising its own): the open one is superseded.
     ``expected_version`` is the version the form was made against; if someone moved since, ``StaleVersion``."""
     side = require_party(actor, deal)
-    expire_due(deal=deal)  # committed on its own: a refused move below must not undo the expiry
-    with transaction.atomic():
-        locked = _lock(deal)
-        _expire_locked(locked, timezone.now())
-        _require_negotiating(locked)
+    with _negotiating(deal) as locked:
         _check_version(locked, expected_version, side)
         cleaned = _clean_terms(terms, locked.listing)
         previous = _open_offer(locked)
@@ -156,12 +167,7 @@ def accept_offer(deal: Deal, *, actor, version: int, confirm_distinct_field: boo
     may; a superseded, withdrawn or expired version fails, naming the current one. Exclusivity is checked with
     the listing row locked, so two deals accepting exclusive terms at once cannot both be agreed."""
     side = require_party(actor, deal)
-    expire_due(deal=deal)  # committed on its own: a refused acceptance must not undo the expiry
-    with transaction.atomic():
-        _lock_listing(deal.listing_id)  # serialises every acceptance on this listing
-        locked = _lock(deal)
-        _expire_locked(locked, timezone.now())
-        _require_negotiating(locked)
+    with _negotiating(deal, lock_listing=True) as locked:  # the listing lock serialises acceptances on it
         offer = _current_offer_for(locked, int(version), side)
         if offer.side == side:
             raise NotAllowed(_("You made version %(n)s; the other side accepts it or answers with new terms.")
@@ -208,11 +214,7 @@ def _tell_other_deals(deal: Deal, offer: Offer) -> None:
 def withdraw_offer(deal: Deal, *, actor, version: int) -> Offer:
     """The maker's side takes its open version back; then nobody's offer is open and either side may propose."""
     side = require_party(actor, deal)
-    expire_due(deal=deal)  # committed on its own: a refused move below must not undo the expiry
-    with transaction.atomic():
-        locked = _lock(deal)
-        _expire_locked(locked, timezone.now())
-        _require_negotiating(locked)
+    with _negotiating(deal) as locked:
         offer = _current_offer_for(locked, int(version), side)
         if offer.side != side:
             raise NotAllowed(_("Only the side that made version %(n)s can withdraw it.") % {"n": offer.version})
