@@ -24,7 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from listings.forms import MoneyField, PercentField, bp_to_percent, from_minor, percent_to_bp, to_minor
 from listings.models import Currency, FeeModel, LicenceKind
 from negotiations import territories
-from negotiations.terms import MAX_FIELD_OF_USE, MAX_NOTE, MAX_TERM_MONTHS, TERM_FIELDS, RoyaltyBase, clean_terms
+from negotiations.terms import (
+    MAX_FIELD_OF_USE, MAX_NOTE, MAX_TERM_MONTHS, TERM_FIELDS, RoyaltyBase, clean_terms, end_of_day,
+)
 from negotiations.uploads import check_attachment
 
 # term field -> form field, where they differ
@@ -38,12 +40,6 @@ MONEY_FIELDS = {"lump_sum": "lump_sum_minor", "entry_fee": "entry_fee_minor",
                 "minimum_annual_royalty": "minimum_annual_royalty_minor"}
 MAX_ATTACHMENTS = 10
 DECLINE_REASON_MAX = 1000
-
-
-def end_of_day(day: datetime.date) -> datetime.datetime:
-    """The last moment of ``day`` in ``settings.TIME_ZONE`` (aware)."""
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return datetime.datetime.combine(day, datetime.time.max, tzinfo=zone)
 
 
 class RatePercentField(PercentField):

@@ -20,8 +20,10 @@ A term sheet has exactly the keys of ``TERM_FIELDS`` (the same names as the fiel
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils import formats, timezone
@@ -204,6 +206,12 @@ def clean_terms(data: dict, *, now: datetime.datetime | None = None) -> dict:
     return cleaned
 
 
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """The last moment of ``day`` in ``settings.TIME_ZONE`` (aware): a version is valid until the end of a day."""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return datetime.datetime.combine(day, datetime.time.max, tzinfo=zone)
+
+
 def defaults_from_listing(listing, *, now: datetime.datetime | None = None, validity_days: int = 14) -> dict:
     """A first term sheet from a listing's offered terms (``LicenceTerms``): its first offered licence kind, its
     territory as place keys (``[]`` when the text is not understood), the fees its fee model uses, its term."""
@@ -302,7 +310,7 @@ class Change:
     new: str
 
     def __str__(self):
-        return f"{self.label}: {self.old} → {self.new}"
+        return f"{self.label}: {self.old or '—'} → {self.new or '—'}"
 
 
 def _same(field: str, previous: dict, current: dict) -> bool:
@@ -314,15 +322,29 @@ def _same(field: str, previous: dict, current: dict) -> bool:
     return old == new
 
 
+# A version's own words and its validity belong to that version, not to the deal's terms: each version shows
+# them, and a diff that listed them would show a "change" nobody made to the terms.
+VERSION_FIELDS = ("valid_until", "note")
+
+
+def _shown(name: str, terms: dict, relevant: list[str]) -> str:
+    """The value as the version shows it; "" for a field its fee model does not use (shown as —)."""
+    return display_value(name, terms) if name in relevant else ""
+
+
 def diff(previous: dict | None, current: dict) -> list[Change]:
-    """What changed from one term sheet to the next, field by field in display order (``[]`` for a first one):
-    the fields whose text changed, so an amount whose number stayed but whose currency changed is listed too,
-    and a validity that moved by seconds within the same shown minute is not."""
+    """What changed in the terms from one version to the next, field by field in display order (``[]`` for a
+    first one): the fields whose text changed, so an amount whose number stayed but whose currency changed is
+    listed too. A field the fee model of a version does not use reads "" there (a lump sum dropped for a
+    royalty: "¥80,000.00 → —"); the validity and the note are the version's own (``VERSION_FIELDS``)."""
     if previous is None:
         return []
     changes = []
+    before, after = relevant_fields(previous), relevant_fields(current)
     for name in TERM_FIELDS:
-        old, new = display_value(name, previous), display_value(name, current)
+        if name in VERSION_FIELDS:
+            continue
+        old, new = _shown(name, previous, before), _shown(name, current, after)
         if old == new or (_same(name, previous, current) and not previous.get(name)):
             continue  # reads the same (an amount of 0 in another currency is still nothing)
         changes.append(Change(name, label(name), old, new))

@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from listings.models import Listing, ListingState
@@ -39,7 +40,10 @@ log = logging.getLogger(__name__)
 def first_terms(listing: Listing) -> dict:
     """Version 1 from the listing's terms, valid for ``DEAL_OFFER_VALIDITY_DAYS``. A territory the platform
     cannot read (the owner's own words) stays empty: ``clean_terms`` then asks the opener to choose one."""
-    return term_sheets.defaults_from_listing(listing, validity_days=settings.DEAL_OFFER_VALIDITY_DAYS)
+    first = term_sheets.defaults_from_listing(listing, validity_days=settings.DEAL_OFFER_VALIDITY_DAYS)
+    # Valid to the end of that day, as every later version made through the form.
+    first["valid_until"] = term_sheets.end_of_day(timezone.localdate(first["valid_until"]))
+    return first
 
 
 def _take_over_matching(deal: Deal, *, actor, side: str, contact_request) -> None:

@@ -16,7 +16,8 @@ from marketplace.actions import ActionError, NotAllowed
 from marketplace.verification import VerifiedOnly, require_verified
 from negotiations import territories
 from negotiations import exclusivity
-from negotiations.models import TERM_FIELDS, Deal, DealState, Offer, OfferStatus, Side
+from negotiations import terms as term_sheets
+from negotiations.models import Deal, DealState, Offer, OfferStatus, Side
 from negotiations.actions.common import (
     Expired,
     ExclusivityConflict,
@@ -138,8 +139,7 @@ def make_offer(deal: Deal, *, actor, terms: dict, expected_version: int | None,
                               distinct_field_confirmed=distinct_field_confirmed)
         _emit(locked, "deal.offer_created", side=side, state=locked.state, **_offer_payload(offer))
         before = locked.offers.filter(version__lt=offer.version).order_by("-version").first()
-        changed = [name for name in TERM_FIELDS if before is not None and name != "valid_until"
-                   and getattr(before, name) != getattr(offer, name)]
+        changed = [c.field for c in term_sheets.diff(before.terms() if before else None, offer.terms())]
         _notify(locked, "deal.offer", side=side, actor=actor, version=offer.version, changed_fields=changed)
     deal.refresh_from_db()
     return offer

@@ -43,6 +43,7 @@ def offer_initial(deal: Deal) -> dict:
     latest = deal.offers.order_by("-version").first()
     terms = latest.terms() if latest is not None else actions.first_terms(deal.listing)
     terms["valid_until"] = timezone.now() + datetime.timedelta(days=settings.DEAL_OFFER_VALIDITY_DAYS)
+    terms["note"] = ""  # a note is its version's own words: never carried into the other side's answer
     return {**OfferForm.initial_from_terms(terms), "expected_version": deal.current_version}
 
 

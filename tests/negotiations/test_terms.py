@@ -141,9 +141,11 @@ def test_diff_of_a_first_offer_or_of_the_same_terms_is_empty():
     assert diff(sheet(territory=["HK", "CN"]), sheet(territory=["CN", "HK"])) == []
     later = sheet()["valid_until"] + datetime.timedelta(seconds=20)
     assert diff(sheet(), sheet(valid_until=later)) == []  # shown as the same minute
+    # A free licence's currency is no term of it (nothing is paid): not a change either.
     assert diff(sheet(fee_model="free", lump_sum_minor=0), sheet(fee_model="free", lump_sum_minor=0,
-                                                               currency="EUR")) == [
-        Change("currency", "Currency", "Chinese yuan (CNY)", "Euro (EUR)")]  # no amounts to show
+                                                               currency="EUR")) == []
+    # The validity and the note are each version's own, not a change of terms.
+    assert diff(sheet(note="Please answer soon"), sheet(note="", valid_until=later + datetime.timedelta(days=3))) == []
 
 
 def test_diff_shows_a_currency_change_on_the_amounts_it_affects():
@@ -159,8 +161,9 @@ def test_switching_fee_model_shows_old_and_new_amounts():
     with translation.override("en"):
         changes = diff(sheet(), sheet(fee_model="royalty", lump_sum_minor=0, royalty_rate_bp=350))
     assert [str(c) for c in changes] == [
-        "Fee model: Lump sum → Royalty", "Lump sum: ¥200,000.00 → ¥0.00", "Royalty rate: 0 % → 3.5 %",
-    ]
+        "Fee model: Lump sum → Royalty", "Lump sum: ¥200,000.00 → —", "Royalty rate: — → 3.5 %",
+        "Royalty base: — → Net sales",
+    ]  # a field the fee model does not use reads "—", not ¥0.00
 
 
 @pytest.mark.django_db

@@ -238,3 +238,16 @@ def test_live_endpoint_gives_a_fresh_counter_offer_form_on_request(client, deal_
     client.post(reverse("deal_accept", args=[deal.pk]), {"version": 2})
     assert 'id="offer-form"' not in client.get(reverse("deal_live", args=[deal.pk]) + "?form=offer").json()[
         "forms"]["offer"]
+
+
+def test_the_counter_offer_form_never_carries_the_other_sides_note(client, deal_parties):
+    p, deal = deal_parties, deal_parties.deal
+    client.force_login(p.licensor_user)
+    _counter(client, deal, lump_sum="250000", note="We can go lower for a longer term.")
+    client.force_login(p.licensee_user)
+    page = client.get(reverse("deal_detail", args=[deal.pk])).content.decode()
+    form = page[page.index('id="offer-form"'):]
+    form = form[:form.index("</form>")]
+    assert "We can go lower" in page and "We can go lower" not in form  # shown in version 2, not prefilled
+    note_box = re.search(r'<textarea[^>]*name="note"[^>]*>(.*?)</textarea>', form, re.S)
+    assert note_box is not None and note_box.group(1).strip() == ""
