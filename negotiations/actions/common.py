@@ -25,8 +25,8 @@ class DealExists(ActionError):
 
     def __init__(self, deal: Deal):
         self.deal = deal
-        super().__init__(_("There is already an open deal room for this listing and %(org)s: deal %(id)s.")
-                         % {"org": deal.licensee.name, "id": deal.pk})
+        super().__init__(_("There is already an open deal room for this listing and %(org)s.")
+                         % {"org": deal.licensee.name})
 
 
 class StaleVersion(ActionError):

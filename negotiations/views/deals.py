@@ -132,6 +132,13 @@ def deal_open(request):
     if chosen is None and len(choices) == 1:
         chosen = choices[0]
     if request.method != "POST":
+        # The buttons on listings and suggestions come here first: the user sees version 1 before sending it
+        # (or, with a deal room already open for that organisation, goes straight to it).
+        existing = (Deal.objects.active().filter(listing=listing, licensee=chosen).first()
+                    if chosen is not None else None)
+        if existing is not None:
+            messages.info(request, _("Your deal room for this listing is already open."))
+            return redirect(existing)
         return _render_open(request, listing, choices, chosen=chosen)
     message = request.POST.get("message", "")
     form, terms = None, None

@@ -54,9 +54,12 @@ def test_two_parties_negotiate_three_versions_and_agree_live(daphne_server, brow
     for page in (sme, institute):
         page.on("dialog", lambda dialog: dialog.accept())
 
-    # The SME opens the deal room from the listing page: version 1 is the listing's terms.
+    # The SME opens the deal room from the listing page: version 1 is the listing's terms, shown before it is sent.
     sme.goto(f"{daphne_server.url}{world.listing.get_absolute_url()}")
     sme.get_by_role("button", name="Open a deal room").click()
+    sme.locator("#open-form").wait_for()
+    sme.locator("#open-form [name=message]").fill("We would like a licence for our e-bike packs.")
+    sme.get_by_role("button", name="Open the deal room").click()
     sme.wait_for_url("**/deals/*/")
     room_url = sme.url
     deal_id = room_url.rstrip("/").rsplit("/", 1)[-1]

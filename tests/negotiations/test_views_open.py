@@ -15,28 +15,35 @@ pytestmark = pytest.mark.django_db
 
 
 def _open_form(page: str) -> dict:
-    form = re.search(r'<form method="post" action="/deals/open/" class="mb-2 deal-open-form">(.*?)</form>', page,
+    form = re.search(r'<form method="get" action="/deals/open/" class="mb-2 deal-open-form">(.*?)</form>', page,
                      re.S)
     assert form, "no deal-room button on the page"
     return dict(re.findall(r'name="(listing|organisation)" value="([^"]+)"', form.group(1)))
 
 
-def test_the_listing_page_button_opens_a_deal_room(client, room_parties, django_capture_on_commit_callbacks):
+def test_the_listing_page_button_shows_version_1_before_the_deal_room_opens(client, room_parties,
+                                                                           django_capture_on_commit_callbacks):
     client.force_login(room_parties.licensee_user)
     page = client.get(room_parties.listing.get_absolute_url()).content.decode()
     data = _open_form(page)
     assert data == {"listing": str(room_parties.listing.pk), "organisation": room_parties.licensee.slug}
+    review = client.get(reverse("deal_open"), data)  # the button: nothing is sent yet
+    assert review.status_code == 200 and 'id="open-form"' in review.content.decode()
+    assert not Deal.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("deal_open"), data)
+        response = client.post(reverse("deal_open"), {**data, **listing_terms_data(room_parties.listing)})
     deal = Deal.objects.get()
     assert response.status_code == 302 and response["Location"] == deal.get_absolute_url()
     assert (deal.licensee, deal.licensor, deal.opened_side) == (room_parties.licensee, room_parties.licensor,
                                                                 Side.LICENSEE)
     offer = Offer.objects.get(deal=deal)
     assert offer.version == 1 and offer.lump_sum_minor == 20_000_000 and offer.territory == ["CN"]
-    # a second click finds the open room
-    response = client.post(reverse("deal_open"), data, follow=True)
+    # a second click on the button goes to the open room
+    response = client.get(reverse("deal_open"), data, follow=True)
     assert response.redirect_chain[-1][0] == deal.get_absolute_url()
+    assert "Your deal room for this listing is already open." in response.content.decode()
+    # and a stale open form posted again finds it too
+    response = client.post(reverse("deal_open"), data, follow=True)
     assert "There is already an open deal room" in response.content.decode()
     assert Deal.objects.count() == 1
 
@@ -138,7 +145,8 @@ def test_a_member_of_several_organisations_chooses_which_one(client, room_partie
     second = make_org("Tiny Cells Two Ltd", kind=OrganisationKind.SME, owner=room_parties.licensee_user, verified=True)
     client.force_login(room_parties.licensee_user)
     listing_page = client.get(room_parties.listing.get_absolute_url()).content.decode()
-    assert listing_page.count('class="mb-2 deal-open-form"') == 2 and "for Tiny Cells Two Ltd" in listing_page
+    # two organisations, each with a button on phones (under the terms) and on desktops (the sidebar)
+    assert listing_page.count('class="mb-2 deal-open-form"') == 2 * 2 and "for Tiny Cells Two Ltd" in listing_page
     response = client.post(reverse("deal_open"), {"listing": room_parties.listing.pk})
     page = response.content.decode()
     assert response.status_code == 200 and "Choose the organisation the deal is for." in page
