@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from listings.models import Currency, FeeModel, LicenceKind, Listing
 from marketplace.models import Organisation
@@ -147,7 +148,7 @@ class Deal(models.Model):
 
 
 class OfferStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("term sheet status", "Open")  # waiting for the other side's answer
     ACCEPTED = "accepted", _("Accepted")
     SUPERSEDED = "superseded", _("Superseded")
     WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -69,7 +69,7 @@ class Command(BaseCommand):
 
     def _negotiation(self, listing, sme, sme_user, institute_user) -> Deal:
         first = terms.defaults_from_listing(listing)
-        first.update(licence_kind=LicenceKind.NON_EXCLUSIVE, fee_model=FeeModel.LUMP_SUM,
+        first.update(licence_kind=LicenceKind.NON_EXCLUSIVE, territory=["CN-GD"], fee_model=FeeModel.LUMP_SUM,
                      lump_sum_minor=first.get("lump_sum_minor") or 8_000_000, entry_fee_minor=0,
                      royalty_rate_bp=0, minimum_annual_royalty_minor=0)
         deal = actions.open_deal(listing, sme, actor=sme_user, terms=first, message=(
