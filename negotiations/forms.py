@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from listings.forms import MoneyField, PercentField, bp_to_percent, from_minor, percent_to_bp, to_minor
 from listings.models import Currency, FeeModel, LicenceKind
@@ -199,7 +200,7 @@ class MessageForm(forms.Form):
     """A message to the other party, with optional attachments (checked by their content).
     ``form.checked`` lists ``(uploaded file, uploads.Checked)`` pairs after ``is_valid()``."""
 
-    body = forms.CharField(label=_("Message"), required=False)  # replaced in __init__ with the configured limit
+    body = forms.CharField(label=pgettext_lazy("conversation", "Message"), required=False)  # replaced in __init__ with the configured limit
     attachments = MultipleFileField(
         label=_("Attachments"), required=False,
         help_text=_("PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx) files."),
@@ -208,7 +209,7 @@ class MessageForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"] = forms.CharField(  # the limit is a setting, read when the form is made
-            label=_("Message"), required=False, max_length=settings.DEAL_MESSAGE_MAX_CHARS,
+            label=pgettext_lazy("conversation", "Message"), required=False, max_length=settings.DEAL_MESSAGE_MAX_CHARS,
             widget=forms.Textarea(attrs={"rows": 4}),
         )
         self.checked: list = []

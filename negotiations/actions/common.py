@@ -25,8 +25,7 @@ class DealExists(ActionError):
 
     def __init__(self, deal: Deal):
         self.deal = deal
-        super().__init__(_("There is already an open deal room for this listing and %(org)s.")
-                         % {"org": deal.licensee.name})
+        super().__init__(_("%(org)s already has an open deal room for this listing.") % {"org": deal.licensee.name})
 
 
 class StaleVersion(ActionError):

@@ -44,7 +44,7 @@ def test_the_listing_page_button_shows_version_1_before_the_deal_room_opens(clie
     assert "Your deal room for this listing is already open." in response.content.decode()
     # and a stale open form posted again finds it too
     response = client.post(reverse("deal_open"), data, follow=True)
-    assert "There is already an open deal room" in response.content.decode()
+    assert "already has an open deal room for this listing" in response.content.decode()
     assert Deal.objects.count() == 1
 
 
