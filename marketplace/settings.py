@@ -152,6 +152,13 @@ SPECTACULAR_SETTINGS = {
                    "caller's organisations (signed-in members only).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name per choice set used by several fields (drf-spectacular would otherwise warn and invent names).
+    "ENUM_NAME_OVERRIDES": {
+        "LicenceKindEnum": "listings.models.LicenceKind.choices",
+        "ListingStateEnum": "listings.models.ListingState.choices",
+        "DealStateEnum": "negotiations.models.DealState.choices",
+        "SideEnum": "negotiations.models.Side.choices",
+    },
 }
 
 # --- Accounts --------------------------------------------------------------------------
