@@ -100,3 +100,11 @@ def test_two_parties_negotiate_three_versions_and_agree_live(daphne_server, brow
     assert sme.locator("#deal-state").inner_text() == "Agreed"
     assert sme.locator("#version-3 .badge").first.inner_text() == "Accepted"
     shoot(sme, "deal-room-agreed-en")
+    # On a phone the room still shows the state, whose move and the versions without sideways scrolling.
+    sme.set_viewport_size({"width": 390, "height": 844})
+    assert sme.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(sme, "deal-room-agreed-en-390")
+    institute.set_viewport_size({"width": 390, "height": 844})
+    institute.goto(f"{daphne_server.url}/deals/")
+    assert institute.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(institute, "deal-list-zh-390")
