@@ -55,6 +55,12 @@ def _count(key: str, limit: Limit) -> bool:
     return used <= limit.count
 
 
+def allow(scope: str, who: str, limit: Limit) -> bool:
+    """Counts one attempt of ``scope`` by ``who`` (e.g. a user id) against ``limit``; False once it is exceeded.
+    For limits of signed-in actions (deal-room messages), beside the per-client and per-address ones below."""
+    return _count(_key(scope, "who", who), limit)
+
+
 def check(request, scope: str, *, address: str | None) -> Limit | None:
     """Counts an attempt of ``scope`` (``signup``, ``password_reset``) by this client for this address.
 

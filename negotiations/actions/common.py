@@ -14,7 +14,6 @@ from marketplace import audit, events, notifications
 from marketplace.actions import ActionError, NotAllowed, membership_of
 from marketplace.models import Membership, Organisation
 from marketplace.states import check_transition
-from negotiations import terms as term_sheets
 from negotiations.models import Deal, DealEvent, DealState, Offer, OfferStatus, Side
 
 log = logging.getLogger(__name__)
@@ -170,6 +169,3 @@ def _create_offer(deal: Deal, *, actor, side: str, cleaned: dict, distinct_field
                         "fee_model": offer.fee_model})
     return offer
 
-
-def _clean_terms(terms: dict, listing: Listing) -> dict:
-    return term_sheets.clean_terms(terms)

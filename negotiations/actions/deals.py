@@ -20,7 +20,6 @@ from negotiations import terms as term_sheets
 from negotiations.models import Deal, DealState, OfferStatus, Side
 from negotiations.actions.common import (
     DealExists,
-    _clean_terms,
     _create_offer,
     _emit,
     _lock,
@@ -85,7 +84,7 @@ def open_deal(listing: Listing, licensee: Organisation, *, actor, terms: dict | 
         raise ActionError(_("%(org)s owns this listing; it cannot license it to itself.") % {"org": licensee.name})
     require_verified(licensee, VerifiedOnly.OPEN_DEAL)
     require_verified(listing.owner, VerifiedOnly.OPEN_DEAL)
-    cleaned = _clean_terms(terms if terms is not None else first_terms(listing), listing)
+    cleaned = term_sheets.clean_terms(terms if terms is not None else first_terms(listing))
     message = (message or "").strip()
     if len(message) > settings.DEAL_MESSAGE_MAX_CHARS:
         raise ValidationError({"message": _("A message can be at most %(n)s characters.")

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace import audit
+from marketplace import audit, throttle
 from marketplace.actions import ActionError, NotAllowed
 from negotiations import presence
-from negotiations.models import HOLDING_DEAL_STATES, Attachment, Deal, DealState, Message
+from negotiations.models import Attachment, Deal, Message
 from negotiations.actions.common import _emit, _lock, _members, _notify, _save, require_party
 
 log = logging.getLogger(__name__)
@@ -21,17 +21,7 @@ log = logging.getLogger(__name__)
 
 # --- messages -------------------------------------------------------------------------------------
 def _rate_limited(actor) -> bool:
-    from django.core.cache import cache
-
-    count, seconds = settings.DEAL_MESSAGE_RATE
-    key = f"deal-messages:{actor.pk}:{int(timezone.now().timestamp()) // seconds}"
-    cache.add(key, 0, timeout=seconds)
-    try:
-        used = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=seconds)
-        used = 1
-    return used > count
+    return not throttle.allow("deal_messages", str(actor.pk), throttle.Limit(*settings.DEAL_MESSAGE_RATE))
 
 
 def _write_message(deal: Deal, *, actor, side: str, body: str, checked_files) -> Message:
@@ -67,7 +57,7 @@ def post_message(deal: Deal, *, actor, body: str, files=()) -> Message:
             checked.append((uploaded, check_attachment(uploaded)))
         except ValidationError as exc:
             raise ValidationError({"attachments": [f"{uploaded.name}: {m}" for m in exc.messages]}) from None
-    if deal.state not in (*HOLDING_DEAL_STATES, DealState.NEGOTIATING) or deal.state == DealState.COMPLETED:
+    if not deal.is_active:  # negotiating, agreed, signing or awaiting payment
         raise ActionError(_("This deal is %(state)s; its room is read-only.")
                           % {"state": deal.get_state_display().lower()})
     if _rate_limited(actor):
@@ -79,10 +69,9 @@ def post_message(deal: Deal, *, actor, body: str, files=()) -> Message:
             message = _write_message(locked, actor=actor, side=side, body=body, checked_files=checked)
             stored = list(message.attachments.all())
             _save(locked)
-            present = presence.present_user_ids(locked.pk, [u.pk for u, _org in _members(locked.licensor,
-                                                                                          locked.licensee)])
-            members = {u.pk for u, _org in _members(locked.licensor, locked.licensee, exclude=actor)}
-            _notify(locked, "deal.message", side=side, actor=actor, only=members - present,
+            others = {u.pk for u, _org in _members(locked.licensor, locked.licensee, exclude=actor)}
+            absent = others - presence.present_user_ids(locked.pk, others)
+            _notify(locked, "deal.message", side=side, actor=actor, only=absent,
                     excerpt=body[:200] or _attachment_names(checked), message=message.pk)
     except BaseException:
         for attachment in stored:

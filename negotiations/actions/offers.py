@@ -23,7 +23,6 @@ from negotiations.actions.common import (
     ExclusivityConflict,
     OfferNotCurrent,
     StaleVersion,
-    _clean_terms,
     _create_offer,
     _emit,
     _lock,
@@ -131,7 +130,7 @@ def make_offer(deal: Deal, *, actor, terms: dict, expected_version: int | None,
     side = require_party(actor, deal)
     with _negotiating(deal) as locked:
         _check_version(locked, expected_version, side)
-        cleaned = _clean_terms(terms, locked.listing)
+        cleaned = term_sheets.clean_terms(terms)
         previous = _open_offer(locked)
         if previous is not None:
             _set_offer_status(previous, OfferStatus.SUPERSEDED)

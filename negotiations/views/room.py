@@ -81,11 +81,13 @@ def deal_detail(request, pk):
 def deal_live(request, pk):
     deal, side = party_deal(request, pk)
     context = room_context(request, deal, side)
-    data = {"seq": deal.last_seq, "sections": render_sections(request, context)}
-    if request.GET.get("form") == "offer":  # a fresh counter-offer form for static/js/dealroom_forms.js
+    if request.GET.get("form") == "offer":
+        # A fresh counter-offer form for static/js/dealroom_forms.js, asked for right after dealroom.js has
+        # fetched the sections: only the form is rendered, not the sections a second time.
         context["offer_form"] = OfferForm(initial=offer_initial(deal))
-        data["forms"] = {"offer": render_to_string("negotiations/includes/offer_form.html", context, request=request)}
-    return JsonResponse(data)
+        return JsonResponse({"seq": deal.last_seq, "forms": {
+            "offer": render_to_string("negotiations/includes/offer_form.html", context, request=request)}})
+    return JsonResponse({"seq": deal.last_seq, "sections": render_sections(request, context)})
 
 
 def _act(request, change, done: str) -> bool:
