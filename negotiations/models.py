@@ -88,6 +88,12 @@ class DealQuerySet(models.QuerySet):
     def for_organisations(self, organisations):
         return self.filter(Q(licensor__in=organisations) | Q(licensee__in=organisations))
 
+    def waiting_for_move_of(self, organisations):
+        """Negotiations where it is the move of one of ``organisations`` (its side must answer the open version)."""
+        return self.filter(Q(state=DealState.NEGOTIATING) & (
+            Q(waiting_for=Side.LICENSOR, licensor__in=organisations)
+            | Q(waiting_for=Side.LICENSEE, licensee__in=organisations)))
+
     def for_user(self, user):
         """Deals of any organisation the user is a member of (the only deals a user may see)."""
         if not user or not user.is_authenticated:

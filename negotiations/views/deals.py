@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,12 +36,6 @@ PER_PAGE = 50
 
 
 # --- the list -----------------------------------------------------------------------------------
-def _waiting_q(organisations) -> Q:
-    return Q(state=DealState.NEGOTIATING) & (
-        Q(waiting_for=Side.LICENSOR, licensor__in=organisations)
-        | Q(waiting_for=Side.LICENSEE, licensee__in=organisations))
-
-
 @login_required
 @require_GET
 def deal_list(request):
@@ -56,7 +50,7 @@ def deal_list(request):
         deals = deals.for_organisations([organisation])
     mine = [organisation] if organisation else organisations
     counts = dict(deals.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
-    waiting_count = deals.filter(_waiting_q(mine)).count()
+    waiting_count = deals.waiting_for_move_of(mine).count()
     state = request.GET.get("state", "")
     if state not in DealState.values:
         state = ""
@@ -65,7 +59,7 @@ def deal_list(request):
     if state:
         shown = shown.filter(state=state)
     if waiting:
-        shown = shown.filter(_waiting_q(mine))
+        shown = shown.waiting_for_move_of(mine)
     page = Paginator(shown, PER_PAGE).get_page(request.GET.get("page"))
     my_ids = {o.pk for o in mine}
     for deal in page.object_list:
