@@ -82,7 +82,7 @@ def deal_live(request, pk):
     deal, side = party_deal(request, pk)
     context = room_context(request, deal, side)
     if request.GET.get("form") == "offer":
-        # A fresh counter-offer form for static/js/dealroom_forms.js, asked for right after dealroom.js has
+        # A fresh counter-offer form for static/js/dealroom.js, asked for right after dealroom.js has
         # fetched the sections: only the form is rendered, not the sections a second time.
         context["offer_form"] = OfferForm(initial=offer_initial(deal))
         return JsonResponse({"seq": deal.last_seq, "forms": {

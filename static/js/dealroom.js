@@ -8,7 +8,7 @@
 // (the same fragments the page renders, in the reader's language) and swaps each section's content, so
 // forms outside the sections (message, counter-offer) keep what is being typed. Reconnects with
 // exponential backoff and jitter (up to 30 s); pings every 30 s. Without WebSocket: reloads every 30 s
-// while nobody is typing.
+// while nobody is typing. After each refresh an untouched counter-offer form is renewed too (see below).
 (function () {
   "use strict";
   var room = document.getElementById("deal-room");
@@ -19,19 +19,32 @@
   var lastSeq = parseInt(room.dataset.lastSeq, 10) || 0;
   var indicator = document.querySelector("[data-live-indicator]");
 
-  function isTyping() {
+  // Has someone started to fill a field inside root (focused, or changed from what the page rendered)? The
+  // no-WebSocket fallback never reloads then, and an untouched counter-offer form alone is refreshed.
+  function edited(root) {
     var active = document.activeElement;
-    if (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) && active.type !== "hidden") return true;
-    var fields = document.querySelectorAll("textarea, input[type=text], input[type=number], input:not([type])");
+    if (active && root.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)
+        && active.type !== "hidden") return true;
+    var fields = root.querySelectorAll("input, textarea, select");
     for (var i = 0; i < fields.length; i++) {
-      if (fields[i].value !== fields[i].defaultValue) return true;
+      var el = fields[i];
+      if (el.type === "hidden" || el.type === "submit" || el.type === "button" || el.type === "file") continue;
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked !== el.defaultChecked) return true;
+      } else if (el.tagName === "SELECT") {
+        for (var j = 0; j < el.options.length; j++) {
+          if (el.options[j].selected !== el.options[j].defaultSelected) return true;
+        }
+      } else if (el.value !== el.defaultValue) {
+        return true;
+      }
     }
     return false;
   }
 
   if (!("WebSocket" in window) || !room.dataset.wsPath) {
     setInterval(function () {
-      if (!isTyping()) location.reload();
+      if (!edited(document)) location.reload();
     }, HEARTBEAT_MS);
     return;
   }
@@ -68,7 +81,7 @@
       });
       if (data.seq > lastSeq) lastSeq = data.seq;
       room.dataset.lastSeq = String(lastSeq);
-      room.dispatchEvent(new CustomEvent("dealroom:updated", { detail: { seq: lastSeq } }));
+      await refreshOfferForm().catch(function () { /* the next update tries again */ });
     } catch (error) {
       again = true;
       await new Promise(function (resolve) { setTimeout(resolve, 5000); });
@@ -79,6 +92,27 @@
       again = false;
       refresh();
     }
+  }
+
+  // --- the counter-offer form: not a live section (what is typed is never lost). While nobody has touched it,
+  // it is replaced by a fresh copy (?form=offer), prefilled from the latest version and made against it, so a
+  // party answering the version that just appeared is not told it is stale. A form someone has started keeps
+  // everything; sending it then says "the other side has just made version N" and shows that version. ---
+  async function refreshOfferForm() {
+    var holder = document.getElementById("counter-offer-holder");
+    var form = document.getElementById("offer-form");
+    if (!holder || (form && edited(form))) return;
+    var url = room.dataset.liveUrl + (room.dataset.liveUrl.indexOf("?") < 0 ? "?" : "&") + "form=offer";
+    var response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    var data = await response.json();
+    form = document.getElementById("offer-form");
+    if (!data.forms || typeof data.forms.offer !== "string" || (form && edited(form))) return;
+    var details = holder.querySelector("details");
+    var wasOpen = details && details.open;
+    holder.innerHTML = data.forms.offer;
+    var fresh = holder.querySelector("details");
+    if (fresh && wasOpen) fresh.open = true;
   }
 
   // --- the socket ---
