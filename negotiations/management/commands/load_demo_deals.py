@@ -75,7 +75,7 @@ class Command(BaseCommand):
         deal = actions.open_deal(listing, sme, actor=sme_user, terms=first, message=(
             "We assemble battery packs for e-bikes in Shenzhen and would like a non-exclusive licence for "
             "Guangdong. Could we start from a lump sum?"))
-        valid = timezone.now() + timedelta(days=14)
+        valid = terms.end_of_day(timezone.localdate() + timedelta(days=14))  # as the form sets it
         second = {**first, "fee_model": FeeModel.ENTRY_FEE_ROYALTY, "lump_sum_minor": 0,
                   "entry_fee_minor": 15_000_000, "royalty_rate_bp": 350, "minimum_annual_royalty_minor": 3_000_000,
                   "term_months": 60, "valid_until": valid,
