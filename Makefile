@@ -9,8 +9,9 @@ PORT ?= 8000
 .PHONY: demo test venv migrate messages bench clean system-packages
 
 # Debian packages the browser tests and PDFs need: Chromium (Playwright drives /usr/bin/chromium; no
-# browser is ever downloaded) and a CJK font (without one Chinese renders as boxes).
-SYSTEM_PACKAGES := chromium fonts-wqy-zenhei
+# browser is ever downloaded), a CJK font (without one Chinese renders as boxes) and the pango libraries
+# WeasyPrint renders agreements with.
+SYSTEM_PACKAGES := chromium fonts-wqy-zenhei libpango-1.0-0 libpangoft2-1.0-0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-packages:
 	@missing=""; for pkg in $(SYSTEM_PACKAGES); do \
@@ -32,7 +33,7 @@ venv: $(BIN)/.installed
 
 demo: export DEBUG ?= true
 demo: export SITE_URL ?= http://$(HOST):$(PORT)
-demo: venv
+demo: venv system-packages
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0

@@ -287,6 +287,15 @@ class Listing(LicenceTerms):
         _("donation quota"), default=0,
         help_text=_("How many free licences a demonstration enterprise donates to eligible small and micro enterprises."),
     )
+    # Who may accept the open licence (when ``open_licence``) and claim a donated licence (when
+    # ``donation_quota``): empty lists mean every province / industry. negotiations.eligibility applies them.
+    open_licence_since = models.DateTimeField(_("open licence published at"), null=True, blank=True, editable=False)
+    open_licence_sme_only = models.BooleanField(
+        _("open licence for small and micro enterprises only"), default=False)
+    open_licence_provinces = models.JSONField(_("open licence provinces"), default=list, blank=True)
+    donation_sme_only = models.BooleanField(_("donations for small and micro enterprises only"), default=True)
+    donation_industries = models.JSONField(_("donation industries"), default=list, blank=True)
+    donation_provinces = models.JSONField(_("donation provinces"), default=list, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=ListingState.choices, default=ListingState.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     state_changed_at = models.DateTimeField(default=timezone.now)

@@ -208,6 +208,7 @@ class Organisation(models.Model):
         help_text=_("Designated to license patents to small and micro enterprises at low cost or free."),
     )
     province = models.CharField(_("province"), max_length=2, choices=Province.choices, blank=True)
+    address = models.CharField(_("registered address"), max_length=300, blank=True)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
     credit_code = models.CharField(
@@ -303,6 +304,8 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    # An owner may sign agreements for the organisation; so may a member the owner marked as signatory.
+    is_signatory = models.BooleanField(_("authorised signatory"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -315,6 +318,10 @@ class Membership(models.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == MemberRole.OWNER
+
+    @property
+    def may_sign(self) -> bool:
+        return self.is_owner or self.is_signatory
 
 
 class InvitationQuerySet(models.QuerySet):

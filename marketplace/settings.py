@@ -246,6 +246,13 @@ STORAGES = {
         "OPTIONS": {"location": str(env.path("DEAL_ATTACHMENTS_DIR", VAR_DIR / "private" / "deal-attachments")),
                     "base_url": None},
     },
+    # Licence agreements (drafts, signed and final PDFs, yearly donation reports): private, write-once; only
+    # negotiations' views serve them, to the deal's parties.
+    "agreements": {
+        "BACKEND": "negotiations.storage.WriteOnceFileSystemStorage",
+        "OPTIONS": {"location": str(env.path("AGREEMENTS_DIR", VAR_DIR / "private" / "agreements")),
+                    "base_url": None},
+    },
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
@@ -298,4 +305,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))},
+    # WeasyPrint reports each rendering step and fontTools each subset at INFO: only their warnings matter.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }

@@ -66,6 +66,8 @@ def _test_settings(settings, tmp_path):
                          "OPTIONS": {"location": str(tmp_path / "verification"), "base_url": None}},
         "deal_attachments": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                              "OPTIONS": {"location": str(tmp_path / "deal-attachments"), "base_url": None}},
+        "agreements": {"BACKEND": "negotiations.storage.WriteOnceFileSystemStorage",
+                       "OPTIONS": {"location": str(tmp_path / "agreements"), "base_url": None}},
     }
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SECURE_SSL_REDIRECT = False

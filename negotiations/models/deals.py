@@ -81,6 +81,14 @@ FINAL_DEAL_STATES = (DealState.COMPLETED, DealState.DECLINED, DealState.WITHDRAW
 EXCLUSIVE_KINDS = (LicenceKind.EXCLUSIVE, LicenceKind.SOLE, LicenceKind.ASSIGNMENT)
 
 
+class DealOrigin(models.TextChoices):
+    """How the deal came about: negotiated in a deal room, or granted at once on a standing offer."""
+
+    NEGOTIATED = "negotiated", _("Negotiated")
+    OPEN_LICENCE = "open_licence", _("Open licence")
+    DONATION = "donation", _("Donated licence")
+
+
 class DealQuerySet(models.QuerySet):
     def active(self):
         return self.filter(state__in=ACTIVE_DEAL_STATES)
@@ -123,6 +131,9 @@ class Deal(models.Model):
     last_seq = models.PositiveBigIntegerField(default=0)
     last_activity_at = models.DateTimeField(default=timezone.now)
     closed_reason = models.TextField(blank=True)
+    origin = models.CharField(_("origin"), max_length=16, choices=DealOrigin.choices, default=DealOrigin.NEGOTIATED)
+    # Set while a dispute is unresolved: the deal's other transitions pause (negotiations.actions.disputes).
+    disputed = models.BooleanField(_("disputed"), default=False)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -173,7 +184,7 @@ OfferStatus.TRANSITIONS = {
 }
 
 
-_MUTABLE_OFFER_FIELDS = {"status", "status_changed_at"}
+_MUTABLE_OFFER_FIELDS = {"status", "status_changed_at", "licensor_accepted_at", "licensee_accepted_at"}
 
 
 class ImmutableOffer(Exception):
@@ -206,6 +217,11 @@ class Offer(models.Model):
     # The licensor's explicit confirmation that this field of use is distinct from fields already licensed
     # exclusively in an overlapping territory (the only way two exclusive licences may share a territory).
     distinct_field_confirmed = models.BooleanField(default=False)
+    # A mediator's proposal of revised terms in a dispute: both sides must accept it (each acceptance recorded).
+    proposed_in = models.ForeignKey("negotiations.Dispute", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="proposals")
+    licensor_accepted_at = models.DateTimeField(null=True, blank=True)
+    licensee_accepted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
