@@ -170,6 +170,7 @@ def create_organisation(
     kind: str,
     slug: str | None = None,
     province: str = "",
+    address: str = "",
     website: str = "",
     description: str = "",
     registration_number: str = "",
@@ -200,6 +201,7 @@ def create_organisation(
                 slug=slug or _unique_slug(name),
                 kind=kind,
                 province=province,
+                address=address.strip(),
                 website=website,
                 description=description,
                 registration_number=registration_number,
@@ -224,7 +226,8 @@ def update_organisation(organisation: Organisation, *, actor: User, **fields) ->
     staff are told (``marketplace.verification``)."""
     from marketplace import verification
 
-    editable = {"name", "kind", "province", "website", "description", "registration_number", "credit_code"}
+    editable = {"name", "kind", "province", "address", "website", "description", "registration_number",
+                "credit_code"}
     unknown = set(fields) - editable
     if unknown:
         raise ValueError(f"not editable here: {', '.join(sorted(unknown))}")

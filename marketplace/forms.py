@@ -71,7 +71,8 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "province", "website", "credit_code", "registration_number", "description"]
+        fields = ["name", "kind", "province", "address", "website", "credit_code", "registration_number",
+                  "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -80,7 +81,8 @@ class OrganisationEditForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "province", "website", "credit_code", "registration_number", "description"]
+        fields = ["name", "kind", "province", "address", "website", "credit_code", "registration_number",
+                  "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 

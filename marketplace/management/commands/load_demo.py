@@ -24,7 +24,19 @@ ORGANISATIONS = [
     ("lingxi-battery", "Shenzhen Lingxi Battery Technology Co., Ltd.", OrganisationKind.SME, "GD", True, False),
     ("qingshan-agritech", "Hangzhou Qingshan Smart Agriculture Co., Ltd.", OrganisationKind.SME, "ZJ", False, False),
     ("huaxia-ip-services", "Huaxia Patent Services", OrganisationKind.IP_AGENCY, "BJ", True, False),
+    ("hengtai-machinery", "Guangzhou Hengtai Machinery Co., Ltd.", OrganisationKind.SME, "GD", True, False),
 ]
+
+# Registered addresses (fictitious), printed on licence agreements.
+ADDRESSES = {
+    "zgc-materials-institute": "No. 8 Zhongguancun South Street, Haidian District, Beijing 100081",
+    "south-china-tech-university": "No. 381 Wushan Road, Tianhe District, Guangzhou 510641",
+    "northern-power-group": "No. 16 Yunfeng North Street, Tiexi District, Shenyang 110021",
+    "lingxi-battery": "Building 3, No. 1001 Xueyuan Avenue, Nanshan District, Shenzhen 518055",
+    "qingshan-agritech": "No. 99 Wenyi West Road, Yuhang District, Hangzhou 311121",
+    "huaxia-ip-services": "Room 1205, No. 27 Zhichun Road, Haidian District, Beijing 100083",
+    "hengtai-machinery": "No. 288 Kaichuang Avenue, Huangpu District, Guangzhou 510530",
+}
 
 # Registration codes of the (fictitious) demo organisations: unified social credit codes in the real format
 # (GB 32100-2015: authority and kind, the division code of the registering office, an organisation code with its
@@ -37,6 +49,7 @@ CREDIT_CODES = {
     "lingxi-battery": "91440300MA5D7Q1H23",  # enterprise, Shenzhen
     "qingshan-agritech": "91330110MA2H3K8T5C",  # enterprise, Hangzhou Yuhang
     "huaxia-ip-services": "91110108MA01C4N78K",  # enterprise, Beijing Haidian
+    "hengtai-machinery": "91440112MA59B2XK0M",  # enterprise, Guangzhou Huangpu
 }
 OTHER_REGISTRATION_NUMBERS = {"nasa-technology-transfer": "DEMO-NASA-TTP"}
 
@@ -49,6 +62,8 @@ USERS = [
     ("sme@patentbridge.demo", "Wang Fang", "small enterprise (browses and licenses)", "lingxi-battery"),
     ("pending-sme@patentbridge.demo", "Sun Hao", "micro enterprise awaiting verification", "qingshan-agritech"),
     ("agency@patentbridge.demo", "Liu Yang", "IP service agency", "huaxia-ip-services"),
+    ("medium@patentbridge.demo", "Huang Lei", "medium enterprise (not eligible for donated licences)",
+     "hengtai-machinery"),
 ]
 
 SME_PROFILES = {
@@ -56,6 +71,9 @@ SME_PROFILES = {
     "lingxi-battery": dict(industry="02", employees=45, annual_revenue_cny=8_000_000, total_assets_cny=5_000_000),
     # Agriculture: revenue ¥300k -> micro
     "qingshan-agritech": dict(industry="01", employees=6, annual_revenue_cny=300_000, total_assets_cny=400_000),
+    # Industry: 450 employees, revenue ¥120M -> medium
+    "hengtai-machinery": dict(industry="02", employees=450, annual_revenue_cny=120_000_000,
+                              total_assets_cny=90_000_000),
 }
 
 
@@ -69,7 +87,7 @@ class Command(BaseCommand):
             organisation = Organisation.objects.filter(slug=slug).first()
             if organisation is None:
                 organisation = actions.create_organisation(
-                    actor=None, name=name, kind=kind, slug=slug, province=province,
+                    actor=None, name=name, kind=kind, slug=slug, province=province, address=ADDRESSES.get(slug, ""),
                     credit_code=CREDIT_CODES.get(slug, ""), registration_number=OTHER_REGISTRATION_NUMBERS.get(slug, ""),
                 )
             if verified and organisation.verification_status == VerificationStatus.PENDING:
