@@ -37,6 +37,7 @@ from negotiations import agreement_content, agreement_render
 from negotiations import pdf as pdfs
 from negotiations.actions.common import _emit, _lock, _lock_listing, _move, _notify, side_of
 from negotiations.models import (
+    HOLDING_DEAL_STATES,
     Agreement,
     AgreementStatus,
     Deal,
@@ -111,7 +112,7 @@ def generate_agreement(deal: Deal, *, actor=None, offer: Offer | None = None) ->
     with transaction.atomic():
         locked = _lock(deal)
         offer = offer or locked.agreed_offer
-        if offer is None:
+        if offer is None or locked.state not in HOLDING_DEAL_STATES:
             raise ActionError(_("This deal has no agreed terms to make an agreement of."))
         for live in Agreement.objects.select_for_update().filter(deal=locked).live():
             _set_status(live, AgreementStatus.SUPERSEDED if live.status == AgreementStatus.SIGNING
