@@ -53,6 +53,7 @@ def test_both_sign_download_and_verify(daphne_server, browser, shoot, tmp_path):
     # The institute's room shows the SME's signature without reloading; it signs in Chinese.
     institute.locator("#agreement-signatures li:has-text('✓')").wait_for(timeout=10_000)
     assert institute.evaluate("window.__notReloaded") is True
+    shoot(institute, "deal-room-agreement-panel-zh")
     institute.locator("#sign-button").click()
     assert "专利实施许可合同" in institute.locator("#agreement-text").inner_text()
     _sign(institute, "Li Wei")
