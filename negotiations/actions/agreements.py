@@ -33,7 +33,7 @@ from marketplace import audit
 from marketplace.actions import ActionError, require_staff
 from marketplace.models import Membership
 from marketplace.states import check_transition
-from marketplace.verification import VerifiedOnly, require_verified
+from marketplace.verification import VerifiedOnly, blocked_reason
 from negotiations import agreement_content, agreement_render
 from negotiations import pdf as pdfs
 from negotiations.actions.common import _emit, _lock, _lock_listing, _move, _notify, side_of
@@ -209,6 +209,9 @@ def _refusal(agreement: Agreement, deal: Deal, *, actor, typed_name, password, c
                   "signatory on the organisation's page.") % {"org": org} if side
                 else _("You are not an authorised signatory of either party."))
         return side, text, "not_signatory"
+    blocked = blocked_reason(deal.organisation_of(side), VerifiedOnly.SIGN)
+    if blocked:
+        return side, blocked, "not_verified"
     if agreement.status != AgreementStatus.SIGNING:
         return side, (_("Agreement %(ref)s is %(status)s: it can no longer be signed.")
                       % {"ref": agreement.reference, "status": agreement.get_status_display().lower()}), "not_signing"
@@ -256,7 +259,6 @@ def sign_agreement(agreement: Agreement, *, actor, typed_name: str, password: st
         if message is not None:
             refused = (side, message, code)
         else:
-            require_verified(deal.organisation_of(side), VerifiedOnly.SIGN)
             signature = Signature.objects.create(
                 agreement=locked, side=side, organisation=deal.organisation_of(side), method=SignatureMethod.TYPED,
                 user=actor, typed_name=" ".join(typed_name.split()), ip_address=ip_address or None,

@@ -120,3 +120,13 @@ def test_agreement_notices_render_in_each_language(kind, language):
         text = render(kind, data)
     assert "Cathode coating" in text["title"]
     assert kind == "deal.completed" or "PB-1-1" in text["body"]
+
+
+def test_an_organisation_no_longer_verified_cannot_sign(parties):
+    from marketplace.models import Organisation, VerificationStatus
+
+    deal, agreement = agreed(parties)
+    Organisation.objects.filter(pk=parties.licensee.pk).update(verification_status=VerificationStatus.REJECTED)
+    with pytest.raises(actions.SignatureRefused) as refused:
+        sign(agreement, parties.licensee_user)
+    assert refused.value.code == "not_verified" and agreement.signatures.count() == 0
