@@ -155,3 +155,19 @@ def test_an_owner_marks_a_member_as_signatory_on_the_members_page(signers, clien
     membership.refresh_from_db()
     assert membership.is_signatory
     assert f'data-signatory="{membership.pk}"' in response.content.decode()
+
+
+def test_the_read_api_lists_the_agreements_of_a_deal(signers, client):
+    deal, agreement = agree(signers)
+    agreement = sign_both(signers, agreement)
+    client.force_login(signers.licensee_user)
+    body = client.get(reverse("api-deal-detail", args=[deal.pk])).json()
+    [shown] = body["agreements"]
+    assert shown["reference"] == agreement.reference and shown["status"] == "signed"
+    assert (shown["pdf_sha256"], shown["final_sha256"]) == (agreement.pdf_sha256, agreement.final_sha256)
+    assert shown["signed_pdf_url"].endswith(f"/deals/{deal.pk}/agreement/1/signed.pdf")
+    assert sorted(s["signer"] for s in shown["signatures"]) == ["Lena Licensor", "Sam Smallfirm"]
+    client.force_login(signers.outsider_user)
+    assert client.get(reverse("api-deal-detail", args=[deal.pk])).status_code == 404
+    schema = client.get("/api/schema/?format=json").json()
+    assert "agreements" in schema["components"]["schemas"]["DealDetail"]["properties"]
