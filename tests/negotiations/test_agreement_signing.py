@@ -130,3 +130,13 @@ def test_an_organisation_no_longer_verified_cannot_sign(parties):
     with pytest.raises(actions.SignatureRefused) as refused:
         sign(agreement, parties.licensee_user)
     assert refused.value.code == "not_verified" and agreement.signatures.count() == 0
+
+
+def test_a_member_of_both_parties_signs_only_for_the_licensee(parties):
+    deal, agreement = agreed(parties)
+    marketplace_actions.add_member(parties.licensor, user=parties.licensee_user, role=MemberRole.OWNER, actor=None,
+                                   operator=True)
+    assert sign(agreement, parties.licensee_user).side == Side.LICENSEE
+    with pytest.raises(actions.SignatureRefused, match="Tiny Cells Ltd has already signed"):
+        sign(agreement, parties.licensee_user)
+    assert list(agreement.signatures.values_list("side", flat=True)) == [Side.LICENSEE]
