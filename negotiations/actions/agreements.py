@@ -77,13 +77,14 @@ def _event(deal: Deal, agreement: Agreement) -> None:
 
 def _render(deal: Deal, offer: Offer, version: int):
     """(content, html_en, html_zh, pdf bytes, error): everything or the error text; never raises."""
-    content = agreement_content.build_content(deal, offer, version=version,
-                                              template_version=agreement_render.TEMPLATE_VERSION)
+    content = {}
     try:
+        content = agreement_content.build_content(deal, offer, version=version,
+                                                  template_version=agreement_render.TEMPLATE_VERSION)
         html_en, html_zh = agreement_render.render_texts(content)
         data = agreement_render.render_document(content, html_en, html_zh)
     except Exception as exc:  # a template or PDF failure: staff see it and retry
-        log.exception("agreement %s could not be rendered", content["reference"])
+        log.exception("agreement %s of deal %s could not be rendered", version, deal.pk)
         return content, "", "", None, f"{type(exc).__name__}: {exc}"
     return content, html_en, html_zh, data, ""
 
