@@ -1,7 +1,8 @@
 """Read API of deals for their parties (Django REST framework, in the project's OpenAPI schema).
 
     /api/v1/deals/          the deals of the caller's organisations, latest activity first (paginated)
-    /api/v1/deals/<id>/     one of them, with every term-sheet version and the message thread
+    /api/v1/deals/<id>/     one of them, with every term-sheet version, the message thread and its licence
+                            agreements (status, hashes, signatures, download URLs)
 
 Signed-in users only (session authentication, as the site); a deal of other organisations is 404, like
 on the site. Money is integer minor units plus the currency code; royalty rates are basis points. A deleted
@@ -22,7 +23,7 @@ from listings.api import THROTTLES, Pagination
 from listings.api_contract import ApiAutoSchema
 from marketplace.models import Organisation
 from negotiations import actions
-from negotiations.models import Attachment, Deal, Message, Offer
+from negotiations.models import Agreement, Attachment, Deal, Message, Offer, Signature
 
 
 class PartySerializer(serializers.ModelSerializer):
@@ -53,7 +54,7 @@ class OfferSerializer(serializers.ModelSerializer):
         fields = ["id", "version", "side", "status", "created_at", "status_changed_at", "licence_kind",
                   "territory", "field_of_use", "term_months", "fee_model", "currency", "lump_sum_minor",
                   "entry_fee_minor", "royalty_rate_bp", "royalty_base", "minimum_annual_royalty_minor",
-                  "sublicensing_allowed", "valid_until", "note", "distinct_field_confirmed"]
+                  "sublicensing_allowed", "governing_law", "valid_until", "note", "distinct_field_confirmed"]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -89,6 +90,41 @@ class MessageSerializer(serializers.ModelSerializer):
         return message.author.get_full_name() if message.author else ""
 
 
+class SignatureSerializer(serializers.ModelSerializer):
+    signer = serializers.SerializerMethodField(help_text=gettext_lazy(
+        "The signatory's name; empty for a licensor's consent by its published offer (open licence, donation)."))
+
+    class Meta:
+        model = Signature
+        fields = ["side", "method", "signer", "signed_at", "pdf_sha256"]
+
+    def get_signer(self, signature) -> str:
+        return signature.user.full_name if signature.user_id else ""
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    signatures = SignatureSerializer(many=True, read_only=True)
+    pdf_url = serializers.SerializerMethodField()
+    signed_pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Agreement
+        fields = ["version", "reference", "status", "template_version", "created_at", "signed_at", "pdf_sha256",
+                  "final_sha256", "pdf_url", "signed_pdf_url", "signatures"]
+
+    def _url(self, name: str, agreement) -> str:
+        url = reverse(name, args=[agreement.deal_id, agreement.version])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    def get_pdf_url(self, agreement) -> str | None:
+        return self._url("deal_agreement_pdf", agreement) if agreement.pdf_sha256 else None
+
+    def get_signed_pdf_url(self, agreement) -> str | None:
+        return self._url("deal_agreement_signed_pdf", agreement) if agreement.final_sha256 else None
+
+
 class DealSerializer(serializers.ModelSerializer):
     listing = DealListingSerializer(read_only=True)
     licensor = PartySerializer(read_only=True)
@@ -113,9 +149,10 @@ class DealSerializer(serializers.ModelSerializer):
 class DealDetailSerializer(DealSerializer):
     offers = OfferSerializer(many=True, read_only=True)
     messages = MessageSerializer(many=True, read_only=True)
+    agreements = AgreementSerializer(many=True, read_only=True)
 
     class Meta(DealSerializer.Meta):
-        fields = [*DealSerializer.Meta.fields, "offers", "messages"]
+        fields = [*DealSerializer.Meta.fields, "offers", "messages", "agreements"]
 
 
 @extend_schema_view(
@@ -124,7 +161,8 @@ class DealDetailSerializer(DealSerializer):
                                                 "first. Needs a signed-in session.")),
     retrieve=extend_schema(summary=gettext_lazy("One of your deals"),
                            description=gettext_lazy("With every term-sheet version (oldest first) and the message "
-                                                    "thread. 404 unless your organisation is a party.")),
+                                                    "thread, and the licence agreements with their signatures. 404 unless your "
+                                                    "organisation is a party.")),
 )
 class DealViewSet(viewsets.ReadOnlyModelViewSet):
     schema = ApiAutoSchema()
@@ -143,7 +181,9 @@ class DealViewSet(viewsets.ReadOnlyModelViewSet):
             deals = deals.prefetch_related(
                 Prefetch("offers", queryset=Offer.objects.order_by("version")),
                 Prefetch("messages", queryset=Message.objects.select_related("author").prefetch_related(
-                    "attachments").order_by("created_at", "id")))
+                    "attachments").order_by("created_at", "id")),
+                Prefetch("agreements", queryset=Agreement.objects.order_by("version").prefetch_related(
+                    Prefetch("signatures", queryset=Signature.objects.select_related("user")))))
         return deals
 
     def get_object(self):

@@ -9,6 +9,8 @@
     post_message(deal, *, actor, body, files=()) -> Message
     edit_message(message, *, actor, body) -> Message  the author, within 5 minutes
     delete_message(message, *, actor) -> Message      the author; leaves a "deleted" marker
+    generate_agreement, retry_agreement, sign_agreement, record_standing_consent, complete_deal
+                                                      licence agreements and signatures (``agreements``)
 
 Each validates, locks (``select_for_update``: the listing row first when exclusivity is at stake, then the
 deal, then its offers), changes, writes the audit entry, stores a ``DealEvent`` with the deal's next sequence
@@ -18,6 +20,15 @@ Modules: ``common`` (refusals, parties, locks, events, notices), ``deals`` (open
 acceptance, withdrawal, expiry), ``messages``. Callers import from ``negotiations.actions``.
 """
 
+from negotiations.actions.agreements import (
+    SignatureRefused,
+    complete_deal,
+    generate_agreement,
+    record_standing_consent,
+    retry_agreement,
+    sign_agreement,
+    signing_membership,
+)
 from negotiations.actions.common import (
     DealExists,
     ExclusivityConflict,
@@ -32,6 +43,8 @@ from negotiations.actions.messages import delete_message, edit_message, post_mes
 from negotiations.actions.offers import accept_offer, expire_due, make_offer, withdraw_offer
 
 __all__ = [
+    "SignatureRefused", "complete_deal", "generate_agreement", "record_standing_consent", "retry_agreement",
+    "sign_agreement", "signing_membership",
     "DealExists", "ExclusivityConflict", "Expired", "OfferNotCurrent", "StaleVersion", "accept_offer",
     "delete_message", "edit_message", "end_deal", "expire_due", "first_terms", "make_offer", "open_deal",
     "post_message", "require_party", "side_of", "withdraw_offer",
