@@ -21,6 +21,10 @@ LABELS = {
     "deal_message.posted": _("Deal message posted"),
     "deal_message.edited": _("Deal message edited"),
     "deal_message.deleted": _("Deal message deleted"),
+    "open_licence.accepted": _("Open licence accepted"),
+    "open_licence.signature_refused": _("Open licence signature refused"),
+    "donation.claimed": _("Donated licence claimed"),
+    "donation.signature_refused": _("Donated licence signature refused"),
 }
 
 activity.register(LABELS)
