@@ -103,3 +103,24 @@ def test_owner_form_shows_the_eligibility_fields(client, grants, make_org):
     org_actions.set_demonstration(grants.donor, actor=None, value=False, operator=True)
     page = client.get(reverse("owner_listing_edit", args=[grants.donor.slug, grants.donation.pk])).content.decode()
     assert 'name="open_licence_provinces"' in page and 'name="donation_provinces"' not in page
+
+
+def test_owner_form_saves_the_eligibility_rules(client, grants):
+    from django.urls import reverse
+
+    from listings.models import Listing
+    from tests.listings.test_owner import listing_post
+
+    listing = grants.donation
+    client.force_login(grants.donor_user)
+    data = listing_post(patents=[p.pk for p in listing.patents.all()], title=listing.title, territory="Mainland China",
+                        fee_model="lump_sum", lump_sum="80000", donation_quota="5", open_licence="on",
+                        open_licence_sme_only="on", open_licence_provinces=["GD", "SC"],
+                        donation_industries=["02"], donation_provinces=["NM"], save="1")
+    response = client.post(reverse("owner_listing_edit", args=[grants.donor.slug, listing.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    listing = Listing.objects.get(pk=listing.pk)
+    assert listing.open_licence and listing.open_licence_since is not None and listing.open_licence_sme_only
+    assert listing.open_licence_provinces == ["GD", "SC"]
+    assert listing.donation_sme_only is False  # unticked on the form
+    assert (listing.donation_industries, listing.donation_provinces) == (["02"], ["NM"])
