@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from listings import actions as listing_actions
-from marketplace.actions import ActionError
+from negotiations.actions import SignatureRefused
 from marketplace.models import AuditEntry, Notification
 from negotiations import actions
 from negotiations.models import Agreement, AgreementStatus, Deal, DealOrigin, DealState, DonationClaim, Side
@@ -83,7 +83,7 @@ def test_after_the_quota_the_claims_are_refused_in_order(grants):
 
 def test_a_wrong_password_changes_nothing(grants):
     org = grants.make_sme("Tiny Cells")
-    with pytest.raises(ActionError, match="password"):
+    with pytest.raises(SignatureRefused, match="password is not right"):
         claim(grants, org, password="wrong")
     assert not DonationClaim.objects.exists() and not Deal.objects.exists() and not Agreement.objects.exists()
     assert AuditEntry.objects.filter(action="donation.signature_refused").exists()

@@ -147,3 +147,23 @@ def test_the_owner_sees_no_form(client, grants):
     client.force_login(grants.donor_user)
     page = client.get(donation_url(grants.donation)).content.decode()
     assert 'id="no-organisation"' in page and 'id="grant-form"' not in page
+
+
+def test_an_sme_accepts_an_open_licence_and_downloads_its_signed_pdf(client, grants, make_user):
+    from negotiations import pdf
+
+    org = grants.make_sme("Tiny Cells")
+    client.force_login(org.user)
+    assert 'id="grant-form"' in client.get(open_url(grants.free_open)).content.decode()
+    response = client.post(open_url(grants.free_open), post(org.user))
+    deal = org.deals_as_licensee.get()
+    assert response.status_code == 302 and response["Location"] == deal.get_absolute_url()
+    assert deal.state == DealState.COMPLETED
+    signed_url = reverse("deal_agreement_signed_pdf", args=[deal.pk, 1])
+    download = client.get(signed_url)
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    text = pdf.text_of(b"".join(download.streaming_content))
+    assert "Tiny Cells" in text and "Northern Power Group" in text
+    outsider = make_user("nosy@example.com")
+    client.force_login(outsider)
+    assert client.get(signed_url).status_code == 404

@@ -10,7 +10,8 @@ import pytest
 from listings import actions as listing_actions
 from marketplace.models import AuditEntry, MemberRole, Notification
 from marketplace import actions as org_actions
-from marketplace.actions import ActionError, NotAllowed
+from marketplace.actions import NotAllowed
+from negotiations.actions import SignatureRefused
 from negotiations import actions
 from negotiations.models import Agreement, AgreementStatus, Deal, DealOrigin, DealState, Side
 from negotiations.models.agreements import SignatureMethod
@@ -56,7 +57,7 @@ def test_a_paid_open_licence_awaits_payment(grants):
 
 def test_a_wrong_password_changes_nothing_and_is_logged(grants):
     org = grants.make_sme("Tiny Cells")
-    with pytest.raises(ActionError, match="password"):
+    with pytest.raises(SignatureRefused, match="password is not right"):
         accept(grants, org, password="not-my-password")
     assert not Deal.objects.filter(licensee=org).exists() and not Agreement.objects.exists()
     assert AuditEntry.objects.filter(action="open_licence.signature_refused", organisation=org).exists()
