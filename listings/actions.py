@@ -236,6 +236,11 @@ def update_listing(
         _validate_terms(terms)
         fields = {**fields, **terms}
         _validate_eligibility(fields)
+        claims = getattr(locked, "donation_claims", None)  # negotiations' donated licences, when installed
+        claimed = claims.count() if claims is not None and "donation_quota" in fields else 0
+        if claimed and (fields["donation_quota"] or 0) < claimed:
+            raise ActionError(_("%(n)s donated licences are already claimed: the quota cannot be lower.")
+                              % {"n": claimed})
         before = {key: getattr(locked, key) for key in fields}
         _apply(locked, fields)
         locked.save()

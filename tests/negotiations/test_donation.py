@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from listings import actions as listing_actions
+from marketplace.actions import ActionError
 from negotiations.actions import SignatureRefused
 from marketplace.models import AuditEntry, Notification
 from negotiations import actions
@@ -102,3 +103,23 @@ def test_the_statement_of_intended_use_is_required_and_short(grants, statement, 
 def test_a_listing_without_quota_offers_nothing(grants):
     with pytest.raises(actions.NotEligible, match="offers no donated licences"):
         claim(grants, grants.make_sme("Tiny Cells"), listing=grants.free_open)
+
+
+def test_an_agreement_that_cannot_be_produced_records_nothing(grants, monkeypatch):
+    from negotiations import pdf as pdfs
+
+    def broken(html, **kwargs):
+        raise OSError("no fonts today")
+
+    monkeypatch.setattr(pdfs, "render_pdf", broken)
+    with pytest.raises(ActionError, match="could not be produced just now, so nothing was recorded"):
+        claim(grants, grants.make_sme("Tiny Cells"))
+    assert not DonationClaim.objects.exists() and not Deal.objects.exists() and not Agreement.objects.exists()
+
+
+def test_the_quota_cannot_go_below_the_licences_claimed(grants):
+    for n in range(2):
+        claim(grants, grants.make_sme(f"Cells {n}"))
+    with pytest.raises(ActionError, match="2 donated licences are already claimed"):
+        listing_actions.update_listing(grants.donation, actor=grants.donor_user, donation_quota=1)
+    assert listing_actions.update_listing(grants.donation, actor=grants.donor_user, donation_quota=2).donation_quota == 2
