@@ -101,7 +101,7 @@ def _context(request, listing: Listing, origin: str, chosen: Organisation | None
         "may_sign": may_sign,
         "held": held,
         "claimed": eligibility.places_claimed(listing) if donation else 0,
-        "form": form or GrantForm(donation=donation, initial={"typed_name": request.user.full_name}),
+        "form": form or GrantForm(donation=donation),  # the name is typed again: never prefilled
         "errors": errors,
     }
 

@@ -34,6 +34,7 @@ def test_a_small_enterprise_claims_and_a_medium_one_is_refused(page, live_server
     expect(button).to_be_in_viewport()  # under the terms, before the patents
     button.click()
     page.fill("textarea[name=statement]", "De-icing the blades of our wind farm.")
+    page.fill("input[name=typed_name]", small.user.full_name)
     page.check("input[name=confirmed]")
     page.fill("input[name=password]", PASSWORD)
     shoot(page, "donation-claim-phone")

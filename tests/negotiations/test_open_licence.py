@@ -123,3 +123,12 @@ def test_an_exclusive_licence_agreed_before_blocks_the_open_licence_in_its_terri
     listing = listing_actions.update_listing(listing, actor=grants.donor_user, open_licence=True)
     with pytest.raises(actions.NotEligible, match="already licensed exclusively in Guangdong Province"):
         accept(grants, grants.make_sme("Second Cells"), listing=listing)
+
+
+@pytest.mark.parametrize("changes, message", [({"typed_name": "Someone Else"}, "does not match the name"),
+                                              ({"confirmed": False}, "Tick the box")])
+def test_a_mismatched_name_or_unticked_box_changes_nothing(grants, changes, message):
+    org = grants.make_sme("Tiny Cells")
+    with pytest.raises(SignatureRefused, match=message):
+        accept(grants, org, **changes)
+    assert not Deal.objects.filter(licensee=org).exists() and not Agreement.objects.exists()
