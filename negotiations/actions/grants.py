@@ -177,7 +177,22 @@ def _grant(listing: Listing, organisation: Organisation, *, actor, origin: str, 
     return deal
 
 
-def _signature_args(typed_name, password, confirmed, ip_address, user_agent) -> dict:
+def _signature_args(actor, typed_name, password, confirmed, ip_address, user_agent) -> dict:
+    """The signature's arguments, its own rules checked first (the same as ``sign_agreement``'s, which checks them
+    again): a refused signature then costs no agreement to render and store (agreement files are written once)."""
+    from negotiations.actions.agreements import SignatureRefused
+
+    def normal(name):
+        return " ".join((name or "").split()).casefold()
+
+    if not confirmed:
+        raise SignatureRefused(_("Tick the box to confirm that you sign the agreement for your organisation."),
+                               "unconfirmed")
+    if not normal(typed_name) or normal(typed_name) != normal(actor.full_name):
+        raise SignatureRefused(_("The name you typed does not match the name of your account (%(name)s). Type your "
+                                 "full name exactly as it appears there.") % {"name": actor.full_name}, "name_mismatch")
+    if not actor.check_password(password or ""):
+        raise SignatureRefused(_("That password is not right. Enter the password you log in with."), "wrong_password")
     return {"typed_name": typed_name, "password": password, "confirmed": confirmed, "ip_address": ip_address,
             "user_agent": user_agent}
 
@@ -189,12 +204,11 @@ def _notify_licensor(deal: Deal, kind: str, *, actor, **extra) -> None:
 
 def _record_refusal(code: str, listing: Listing, organisation: Organisation, actor, exc: Exception) -> None:
     """A refused signature (wrong password, another name) is logged, after the rollback of everything else."""
-    try:
-        from negotiations.actions.agreements import SignatureRefused
-    except ImportError:  # pragma: no cover - the agreements actions are not installed
-        return
+    from negotiations.actions.agreements import SignatureRefused
+
     if isinstance(exc, SignatureRefused):
-        audit.record(code, actor=actor, target=listing, organisation=organisation, after={"reason": str(exc)})
+        audit.record(code, actor=actor, target=listing, organisation=organisation,
+                     after={"reason": getattr(exc, "code", ""), "message": str(exc)})
 
 
 # --- open licences --------------------------------------------------------------------------------
@@ -202,8 +216,8 @@ def accept_open_licence(listing: Listing, organisation: Organisation, *, actor, 
                         confirmed: bool, ip_address: str | None, user_agent: str) -> Deal:
     """``organisation`` takes ``listing``'s open licence on its standing terms, signed by ``actor`` at once."""
     _require_signatory(actor, organisation)
-    sign = _signature_args(typed_name, password, confirmed, ip_address, user_agent)
     try:
+        sign = _signature_args(actor, typed_name, password, confirmed, ip_address, user_agent)
         with transaction.atomic():
             locked = _lock_listing(listing.pk)
             locked = Listing.objects.select_related("owner").get(pk=locked.pk)
@@ -241,8 +255,8 @@ def claim_donation(listing: Listing, organisation: Organisation, *, actor, state
     """``organisation`` claims one of ``listing``'s donated licences (free, non-exclusive), signed by ``actor``."""
     statement = _clean_statement(statement)
     _require_signatory(actor, organisation)
-    sign = _signature_args(typed_name, password, confirmed, ip_address, user_agent)
     try:
+        sign = _signature_args(actor, typed_name, password, confirmed, ip_address, user_agent)
         with transaction.atomic():
             locked = _lock_listing(listing.pk)  # serialises the claims of this listing: the count below holds
             locked = Listing.objects.select_related("owner").get(pk=locked.pk)

@@ -132,3 +132,11 @@ def test_a_mismatched_name_or_unticked_box_changes_nothing(grants, changes, mess
     with pytest.raises(SignatureRefused, match=message):
         accept(grants, org, **changes)
     assert not Deal.objects.filter(licensee=org).exists() and not Agreement.objects.exists()
+
+
+def test_after_a_refused_signature_the_next_attempt_succeeds(grants):
+    org = grants.make_sme("Tiny Cells")
+    with pytest.raises(SignatureRefused):
+        accept(grants, org, password="not-my-password")
+    deal = accept(grants, org)
+    assert deal.state == DealState.COMPLETED and Agreement.objects.get(deal=deal).final_sha256
