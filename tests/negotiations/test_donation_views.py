@@ -104,7 +104,8 @@ def test_a_successful_claim_goes_to_the_deal_page(client, grants):
     claim = DonationClaim.objects.get()
     assert response.status_code == 302 and response["Location"] == claim.deal.get_absolute_url()
     assert claim.deal.state == DealState.COMPLETED
-    assert client.get(claim.deal.get_absolute_url()).status_code == 200
+    deal_page = client.get(claim.deal.get_absolute_url()).content.decode()
+    assert 'id="deal-origin"' in deal_page and "Donated licence" in deal_page
     page = client.get(grants.donation.get_absolute_url()).content.decode()
     assert "1 of 5 places claimed" in page
     page = client.get(donation_url(grants.donation)).content.decode()
