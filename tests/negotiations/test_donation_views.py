@@ -165,6 +165,7 @@ def test_an_sme_accepts_an_open_licence_and_downloads_its_signed_pdf(client, gra
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     text = pdf.text_of(b"".join(download.streaming_content))
     assert "Tiny Cells" in text and "Northern Power Group" in text
+    assert "By the published standing offer" in text and "Consent of Northern Power Group" in text
     outsider = make_user("nosy@example.com")
     client.force_login(outsider)
     assert client.get(signed_url).status_code == 404
