@@ -59,7 +59,7 @@ def render_document(content: dict, html_en: str, html_zh: str) -> bytes:
 
 
 def _when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S %Z") if moment else ""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S UTC%z") if moment else ""
 
 
 def _history(deal) -> list[dict]:

@@ -19,6 +19,7 @@ certificate of completion; it is stored once and the deal moves to ``completed``
 from __future__ import annotations
 
 import logging
+import secrets
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -37,6 +38,7 @@ from negotiations import agreement_content, agreement_render
 from negotiations import pdf as pdfs
 from negotiations.actions.common import _emit, _lock, _lock_listing, _move, _notify, side_of
 from negotiations.models import (
+    HOLDING_DEAL_STATES,
     Agreement,
     AgreementStatus,
     Deal,
@@ -86,10 +88,16 @@ def _render(deal: Deal, offer: Offer, version: int):
     return content, html_en, html_zh, data, ""
 
 
+def _file_name(agreement: Agreement, sha256: str, kind: str = "agreement") -> str:
+    """A name never used before: storage is write-once, and a transaction rolled back after the file was
+    written leaves it behind (the same deal, version and bytes may then be produced again)."""
+    return f"{agreement.reference}-{kind}-{sha256[:16]}-{secrets.token_hex(4)}.pdf"
+
+
 def _store_rendered(agreement: Agreement, content, html_en, html_zh, data: bytes) -> None:
     agreement.content, agreement.html_en, agreement.html_zh = content, html_en, html_zh
     agreement.pdf_sha256 = pdfs.sha256(data)
-    agreement.pdf.save(f"{agreement.reference}-{agreement.pdf_sha256[:16]}.pdf", ContentFile(data), save=False)
+    agreement.pdf.save(_file_name(agreement, agreement.pdf_sha256), ContentFile(data), save=False)
     agreement.render_error = ""
 
 
@@ -111,7 +119,7 @@ def generate_agreement(deal: Deal, *, actor=None, offer: Offer | None = None) ->
     with transaction.atomic():
         locked = _lock(deal)
         offer = offer or locked.agreed_offer
-        if offer is None:
+        if offer is None or locked.state not in HOLDING_DEAL_STATES:
             raise ActionError(_("This deal has no agreed terms to make an agreement of."))
         for live in Agreement.objects.select_for_update().filter(deal=locked).live():
             _set_status(live, AgreementStatus.SUPERSEDED if live.status == AgreementStatus.SIGNING
@@ -307,8 +315,7 @@ def _finalise(deal: Deal, agreement: Agreement, *, actor) -> None:
                             "signed; please try again in a moment.") % {"error": exc}) from exc
     final = pdfs.merge(signed, certificate)
     agreement.final_sha256 = pdfs.sha256(final)
-    agreement.final_pdf.save(f"{agreement.reference}-signed-{agreement.final_sha256[:16]}.pdf", ContentFile(final),
-                             save=False)
+    agreement.final_pdf.save(_file_name(agreement, agreement.final_sha256, "signed"), ContentFile(final), save=False)
     agreement.signed_at = now
     _set_status(agreement, AgreementStatus.SIGNED)
     agreement.save()

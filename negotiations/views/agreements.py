@@ -30,6 +30,8 @@ from negotiations.models import Agreement, AgreementStatus, Deal, Side
 from negotiations.views.access import party_deal
 
 VERIFY_LIMIT = throttle.Limit(count=30, seconds=3600)
+RETYPE_CODES = ("unconfirmed", "name_mismatch", "wrong_password")
+SIGN_LIMIT = throttle.Limit(count=10, seconds=900)  # password guesses through the sign form
 VERIFY_MAX_BYTES = 30 * 1024 * 1024
 SHOWN_STATES = (AgreementStatus.SIGNING, AgreementStatus.SIGNED, AgreementStatus.FAILED)
 
@@ -134,6 +136,10 @@ def agreement_sign(request, pk, version):
     deal, side = party_deal(request, pk)
     agreement = _agreement_for(deal, version)
     form = SignatureForm(request.POST)
+    if not throttle.allow("agreement_sign", str(request.user.pk), SIGN_LIMIT):
+        form.is_valid()
+        form.add_error(None, _("Too many signing attempts: try again in 15 minutes."))
+        return _render_page(request, deal, side, agreement, form=form, status=429)
     if not form.is_valid():
         return _render_page(request, deal, side, agreement, form=form, status=400)
     try:
@@ -142,9 +148,11 @@ def agreement_sign(request, pk, version):
                                ip_address=request.META.get("REMOTE_ADDR"),
                                user_agent=request.META.get("HTTP_USER_AGENT", ""))
     except ActionError as exc:
-        form = SignatureForm(initial={"typed_name": form.cleaned_data["typed_name"]})
-        form.add_error(None, str(exc))
-        return _render_page(request, deal, side, agreement, form=form, status=400)
+        if getattr(exc, "code", "") in RETYPE_CODES:  # the signer can correct it in the form
+            form.add_error(None, str(exc))  # (the password field is never shown again)
+            return _render_page(request, deal, side, agreement, form=form, status=400)
+        messages.error(request, str(exc))
+        return redirect("deal_agreement", pk=deal.pk)
     agreement.refresh_from_db()
     if agreement.status == AgreementStatus.SIGNED:
         messages.success(request, _("You signed agreement %(ref)s. Both parties have now signed: the signed PDF "

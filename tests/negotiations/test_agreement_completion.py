@@ -198,3 +198,19 @@ def test_a_pdf_that_fails_to_render_leaves_the_deal_agreed_until_staff_retry(sig
     with pytest.raises(ActionError, match="only a failed agreement"):
         actions.retry_agreement(fixed, actor=staff)
     sign(fixed, signers.licensee_user)
+
+
+def test_an_acceptance_rolled_back_after_the_pdf_was_written_can_be_made_again(signers):
+    from django.db import transaction
+
+    from tests.negotiations.parties import open_deal_for
+
+    deal = open_deal_for(signers)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.accept_offer(deal, actor=signers.licensor_user, version=1)
+        raise RuntimeError("something after the acceptance failed")
+    deal.refresh_from_db()
+    assert deal.state == DealState.NEGOTIATING and deal.agreements.count() == 0
+    actions.accept_offer(deal, actor=signers.licensor_user, version=1)  # the same bytes again: a new file name
+    deal.refresh_from_db()
+    assert deal.state == DealState.SIGNING and deal.agreements.get().status == AgreementStatus.SIGNING

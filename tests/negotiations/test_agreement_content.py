@@ -4,14 +4,16 @@ the patents, the terms, amounts spelled out; the consent of an open licence; ver
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from marketplace import actions as marketplace_actions
+from marketplace.actions import ActionError
 from negotiations import actions
 from negotiations import pdf as pdfs
 from negotiations.models import DealOrigin, Deal
 from tests.negotiations.agreements import agree, dense, normal
-from tests.negotiations.parties import parties  # noqa: F401 - fixture
+from tests.negotiations.parties import open_deal_for, parties  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +110,28 @@ def test_a_template_change_never_alters_an_existing_agreement(parties, settings,
     assert "ALTERED WORDING" in second.html_en and second.content["parties"]["licensor"]["name"] == "Renamed Institute"
     first.refresh_from_db()
     assert first.status == "superseded"
+
+
+def test_the_governing_law_is_a_term_the_parties_choose(parties):
+    from negotiations import terms
+    from negotiations.forms import OfferForm
+
+    sheet = actions.first_terms(parties.listing)
+    assert sheet["governing_law"] == "prc"  # the laws of the People's Republic of China unless chosen otherwise
+    with pytest.raises(ValidationError) as error:
+        terms.clean_terms({**sheet, "governing_law": "mars"})
+    assert "governing_law" in error.value.message_dict
+    older = {name: value for name, value in sheet.items() if name != "governing_law"}
+    assert terms.clean_terms(older)["governing_law"] == "prc"  # callers that leave it out get the default
+    changes = terms.diff(sheet, {**sheet, "governing_law": "sg"})
+    assert [str(c) for c in changes] == ["Governing law: Laws of the People's Republic of China → Laws of Singapore"]
+    assert "governing_law" in OfferForm().fields
+    deal = open_deal_for(parties, governing_law="england")
+    assert deal.offers.get().governing_law == "england"
+
+
+def test_no_agreement_without_agreed_terms(parties):
+    deal = open_deal_for(parties)
+    with pytest.raises(ActionError, match="no agreed terms"):
+        actions.generate_agreement(deal)
+    assert deal.agreements.count() == 0

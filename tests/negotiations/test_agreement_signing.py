@@ -103,3 +103,20 @@ def test_only_an_owner_marks_signatories(parties):
     assert membership.is_signatory and membership.may_sign
     assert AuditEntry.objects.filter(action="member.signatory_changed").exists()
     assert membership.role == MemberRole.MEMBER
+
+
+@pytest.mark.parametrize("kind", ["deal.agreement_ready", "deal.agreement_signed", "deal.agreement_completed",
+                                  "deal.completed"])
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_agreement_notices_render_in_each_language(kind, language):
+    from django.utils import translation
+
+    from negotiations.notices import render
+
+    data = {"deal_id": 1, "listing_id": 2, "listing_title": "Cathode coating", "licensor_name": "Battery Institute",
+            "licensee_name": "Tiny Cells Ltd", "actor_org": "Tiny Cells Ltd", "side": "licensee",
+            "state": "awaiting_payment", "version": 1, "reference": "PB-1-1"}
+    with translation.override(language):
+        text = render(kind, data)
+    assert "Cathode coating" in text["title"]
+    assert kind == "deal.completed" or "PB-1-1" in text["body"]
