@@ -317,18 +317,18 @@ class ListingForm(TermsForm):
     )
     open_licence_provinces = forms.MultipleChoiceField(
         label=_("Open licence only for organisations in"), required=False, choices=Province.choices,
-        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=_("None selected: every province."),
+        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=_("None selected: every province. Hold Ctrl (⌘ on a Mac) to select several."),
     )
     donation_sme_only = forms.BooleanField(
         label=_("Donated licences for small and micro enterprises only"), required=False, initial=True,
     )
     donation_industries = forms.MultipleChoiceField(
         label=_("Donated licences only for the industries"), required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=_("None selected: every industry."),
+        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=_("None selected: every industry. Hold Ctrl (⌘ on a Mac) to select several."),
     )
     donation_provinces = forms.MultipleChoiceField(
         label=_("Donated licences only for organisations in"), required=False, choices=Province.choices,
-        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=_("None selected: every province."),
+        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=_("None selected: every province. Hold Ctrl (⌘ on a Mac) to select several."),
     )
 
     LISTING_FIELDS = ("title", "description", "idle_declared", "donation_quota")
