@@ -14,6 +14,7 @@ classification)."). The actions in ``negotiations.actions.grants`` apply the sam
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from listings.models import Listing
 from marketplace import sme, wording
@@ -114,7 +115,8 @@ def donation_refusals(listing: Listing, organisation: Organisation) -> list[str]
         reasons.append(_("“%(title)s” offers no donated licences.") % {"title": listing.title})
         return reasons
     if places_left(listing) <= 0:
-        reasons.append(_("All %(n)s donated licences of “%(title)s” have been claimed.")
+        reasons.append(ngettext("The %(n)s donated licence of “%(title)s” has been claimed.",
+                                "All %(n)s donated licences of “%(title)s” have been claimed.", listing.donation_quota)
                        % {"n": listing.donation_quota, "title": listing.title})
     if listing.donation_sme_only:
         reasons += _size(organisation, _("This donated licence is for small and micro enterprises"))

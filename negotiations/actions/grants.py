@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from listings.models import FeeModel, LicenceKind, Listing
 from marketplace import audit
@@ -267,8 +268,11 @@ def claim_donation(listing: Listing, organisation: Organisation, *, actor, state
                                        "organisation).") % {"org": licensee.name, "title": locked.title}, earlier.deal)
             claimed = DonationClaim.objects.filter(listing=locked).count()
             if locked.donation_quota and claimed >= locked.donation_quota:
-                raise QuotaUsedUp(_("All %(n)s donated licences of “%(title)s” have been claimed: the quota is used "
-                                    "up.") % {"n": locked.donation_quota, "title": locked.title})
+                raise QuotaUsedUp(ngettext("The %(n)s donated licence of “%(title)s” has been claimed: the quota is "
+                                           "used up.",
+                                           "All %(n)s donated licences of “%(title)s” have been claimed: the quota is "
+                                           "used up.", locked.donation_quota)
+                                  % {"n": locked.donation_quota, "title": locked.title})
             reasons = eligibility.donation_refusals(locked, licensee)
             if reasons:
                 raise NotEligible(reasons)

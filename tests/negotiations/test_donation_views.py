@@ -41,8 +41,10 @@ def test_the_listing_shows_the_buttons_and_places(client, grants):
     assert "0 of 5 places claimed" in page
     page = client.get(grants.free_open.get_absolute_url()).content.decode()
     assert 'id="accept-open-licence"' in page and open_url(grants.free_open) in page
-    client.force_login(grants.donor_user)  # not for the owner's members
+    client.force_login(grants.donor_user)  # not for the owner's members, who see the places claimed
     assert 'id="accept-open-licence"' not in client.get(grants.free_open.get_absolute_url()).content.decode()
+    page = client.get(grants.donation.get_absolute_url()).content.decode()
+    assert 'id="claim-donation"' not in page and "0 of 5 places claimed" in page
 
 
 def test_anonymous_visitors_see_the_button_and_are_asked_to_log_in(client, grants):
@@ -169,3 +171,20 @@ def test_an_sme_accepts_an_open_licence_and_downloads_its_signed_pdf(client, gra
     outsider = make_user("nosy@example.com")
     client.force_login(outsider)
     assert client.get(signed_url).status_code == 404
+
+
+def test_when_every_place_is_claimed_the_listing_says_so(client, grants):
+    from negotiations import actions
+    from tests.negotiations.grants import sign
+
+    listing = listing_actions.update_listing(grants.donation, actor=grants.donor_user, donation_quota=1)
+    first = grants.make_sme("First Cells")
+    actions.claim_donation(listing, first, actor=first.user, statement="Use.", **sign(first.user))
+    late = grants.make_sme("Late Cells")
+    client.force_login(late.user)
+    page = client.get(listing.get_absolute_url()).content.decode()
+    assert "All donated licences claimed" in page and 'id="claim-donation"' not in page
+    assert "1 of 1 places claimed" in page
+    page = client.get(donation_url(listing)).content.decode()
+    assert "The 1 donated licence of “Wind blade de-icing coating” has been claimed." in page
+    assert 'id="grant-form"' not in page
