@@ -27,6 +27,10 @@ LABELS = {
     "agreement.signature_refused": _("Signature of the licence agreement refused"),
     "agreement.completed": _("Licence agreement signed by both parties"),
     "agreement.voided": _("Licence agreement void"),
+    "open_licence.accepted": _("Open licence accepted"),
+    "open_licence.signature_refused": _("Open licence signature refused"),
+    "donation.claimed": _("Donated licence claimed"),
+    "donation.signature_refused": _("Donated licence signature refused"),
 }
 
 activity.register(LABELS)

@@ -13,7 +13,7 @@ from marketplace import notifications
 
 KINDS = ("deal.opened", "deal.offer", "deal.accepted", "deal.offer_withdrawn", "deal.offer_expired",
          "deal.ended", "deal.message", "deal.exclusivity", "deal.agreement_ready", "deal.agreement_signed",
-         "deal.agreement_completed", "deal.completed")
+         "deal.agreement_completed", "deal.completed", "deal.open_licence_accepted", "deal.donation_claimed")
 
 
 def _state_label(code: str) -> str:
@@ -65,6 +65,13 @@ def render(kind: str, data: dict) -> dict:
         title = _("“%(listing)s” is now licensed exclusively in part of your territory") % names
         body = _("Another licensee agreed an exclusive licence covering %(places)s. An exclusive or overlapping "
                  "licence there can no longer be agreed.") % {"places": _places(data)}
+    elif kind == "deal.open_licence_accepted":
+        title = _("%(licensee)s accepted the open licence of “%(listing)s”") % names
+        body = _("The licence agreement is signed on your published terms; it is in the deal.")
+    elif kind == "deal.donation_claimed":
+        title = _("%(licensee)s claimed a donated licence of “%(listing)s”") % names
+        body = _("Place %(place)s of %(quota)s is claimed; the signed agreement is in the deal.") % {
+            "place": data.get("place") or "", "quota": data.get("quota") or ""}
     elif kind == "deal.agreement_ready":
         title = _("The licence agreement for “%(listing)s” is ready to sign") % names
         body = _("Agreement %(reference)s between %(licensor)s and %(licensee)s waits for the signature of each "

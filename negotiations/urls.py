@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from negotiations.views import agreements, deals, room
+from negotiations.views import agreements, deals, grants, room
 
 urlpatterns = [
     path("deals/", deals.deal_list, name="deal_list"),
     path("deals/open/", deals.deal_open, name="deal_open"),
     path("deals/open/from-request/<int:cid>/", deals.deal_open_from_request, name="deal_open_from_request"),
+    path("deals/open-licence/<int:pk>/", grants.open_licence_accept, name="open_licence_accept"),
+    path("deals/donation/<int:pk>/", grants.donation_claim, name="donation_claim"),
     path("deals/<int:pk>/", room.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/live/", room.deal_live, name="deal_live"),
     path("deals/<int:pk>/accept/", room.deal_accept, name="deal_accept"),

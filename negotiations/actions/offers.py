@@ -173,6 +173,9 @@ def accept_offer(deal: Deal, *, actor, version: int, confirm_distinct_field: boo
                              % {"n": offer.version})
         require_verified(locked.licensee, VerifiedOnly.OPEN_DEAL)
         require_verified(locked.licensor, VerifiedOnly.OPEN_DEAL)
+        blocked = exclusivity.open_licence_block(locked.listing, offer.licence_kind)  # read under the listing lock
+        if blocked:
+            raise ExclusivityConflict(blocked)
         confirmed = offer.distinct_field_confirmed or (side == Side.LICENSOR and confirm_distinct_field)
         places = exclusivity.conflicting_places(locked, offer, field_split_confirmed=confirmed)
         if places:
