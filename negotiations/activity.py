@@ -21,6 +21,14 @@ LABELS = {
     "deal_message.posted": _("Deal message posted"),
     "deal_message.edited": _("Deal message edited"),
     "deal_message.deleted": _("Deal message deleted"),
+    "dispute.raised": _("Dispute raised"),
+    "dispute.mediator_assigned": _("Mediator assigned"),
+    "dispute.note_posted": _("Mediation note posted"),
+    "dispute.terms_proposed": _("Mediator proposed revised terms"),
+    "dispute.proposal_accepted": _("Mediator's proposal accepted"),
+    "dispute.closed": _("Dispute closed"),
+    "mediator.accredited": _("Mediator accredited"),
+    "mediator.revoked": _("Mediator accreditation revoked"),
 }
 
 activity.register(LABELS)

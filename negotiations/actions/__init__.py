@@ -9,17 +9,20 @@
     post_message(deal, *, actor, body, files=()) -> Message
     edit_message(message, *, actor, body) -> Message  the author, within 5 minutes
     delete_message(message, *, actor) -> Message      the author; leaves a "deleted" marker
+    raise_dispute, withdraw_dispute, accredit_mediator, revoke_mediator, assign_mediator, post_mediation_note,
+    propose_terms, accept_proposal, close_dispute      mediation (see ``disputes``); a disputed deal is paused
 
 Each validates, locks (``select_for_update``: the listing row first when exclusivity is at stake, then the
 deal, then its offers), changes, writes the audit entry, stores a ``DealEvent`` with the deal's next sequence
 number and, on commit, sends it to the room and notifies the parties (in each recipient's language).
 
 Modules: ``common`` (refusals, parties, locks, events, notices), ``deals`` (open, end), ``offers`` (versions,
-acceptance, withdrawal, expiry), ``messages``. Callers import from ``negotiations.actions``.
+acceptance, withdrawal, expiry), ``messages``, ``disputes``. Callers import from ``negotiations.actions``.
 """
 
 from negotiations.actions.common import (
     DealExists,
+    DealPaused,
     ExclusivityConflict,
     Expired,
     OfferNotCurrent,
@@ -27,12 +30,24 @@ from negotiations.actions.common import (
     require_party,
     side_of,
 )
+from negotiations.actions.disputes import (
+    accept_proposal,
+    accredit_mediator,
+    assign_mediator,
+    close_dispute,
+    post_mediation_note,
+    propose_terms,
+    raise_dispute,
+    revoke_mediator,
+    withdraw_dispute,
+)
 from negotiations.actions.deals import end_deal, first_terms, open_deal
 from negotiations.actions.messages import delete_message, edit_message, post_message
 from negotiations.actions.offers import accept_offer, expire_due, make_offer, withdraw_offer
 
 __all__ = [
-    "DealExists", "ExclusivityConflict", "Expired", "OfferNotCurrent", "StaleVersion", "accept_offer",
+    "DealExists", "DealPaused", "accept_proposal", "accredit_mediator", "assign_mediator", "close_dispute",
+    "post_mediation_note", "propose_terms", "raise_dispute", "revoke_mediator", "withdraw_dispute", "ExclusivityConflict", "Expired", "OfferNotCurrent", "StaleVersion", "accept_offer",
     "delete_message", "edit_message", "end_deal", "expire_due", "first_terms", "make_offer", "open_deal",
     "post_message", "require_party", "side_of", "withdraw_offer",
 ]
