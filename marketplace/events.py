@@ -39,6 +39,11 @@ EVENT_SHAPES: dict[str, frozenset[str]] = {
     "deal.terms_proposed": frozenset({"dispute", "version", "offer"}),
     "deal.proposal_accepted": frozenset({"dispute", "version", "offer", "side", "agreed"}),
     "deal.dispute_closed": frozenset({"dispute", "outcome"}),
+    # The deal's licence agreement (negotiations.actions.agreements): a version was produced, failed, completed,
+    # superseded or voided (``status`` the agreement's, ``state`` the deal's after it) …
+    "deal.agreement_changed": frozenset({"agreement", "version", "status", "state"}),
+    # … or one side signed it (``side``); the room refreshes its agreement panel.
+    "deal.agreement_signed": frozenset({"agreement", "version", "side"}),
 }
 # Event types a deal room receives, in the order they are declared above.
 DEAL_EVENT_TYPES = tuple(name for name in EVENT_SHAPES if name.startswith("deal."))

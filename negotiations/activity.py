@@ -29,6 +29,12 @@ LABELS = {
     "dispute.closed": _("Dispute closed"),
     "mediator.accredited": _("Mediator accredited"),
     "mediator.revoked": _("Mediator accreditation revoked"),
+    "agreement.generated": _("Licence agreement produced"),
+    "agreement.failed": _("Licence agreement could not be produced"),
+    "agreement.signed": _("Licence agreement signed"),
+    "agreement.signature_refused": _("Signature of the licence agreement refused"),
+    "agreement.completed": _("Licence agreement signed by both parties"),
+    "agreement.voided": _("Licence agreement void"),
 }
 
 activity.register(LABELS)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from marketplace import notifications
 
 KINDS = ("deal.opened", "deal.offer", "deal.accepted", "deal.offer_withdrawn", "deal.offer_expired",
-         "deal.ended", "deal.message", "deal.exclusivity",
+         "deal.ended", "deal.message", "deal.exclusivity", "deal.agreement_ready", "deal.agreement_signed",
+         "deal.agreement_completed", "deal.completed",
          "deal.dispute_raised", "deal.mediator_assigned", "deal.mediation_note", "deal.terms_proposed",
          "deal.proposal_accepted", "deal.dispute_closed")
 # Not about one deal: a person's accreditation as a mediator (``data``: organisation_name).
@@ -111,6 +112,23 @@ def render(kind: str, data: dict) -> dict:
         title = _("“%(listing)s” is now licensed exclusively in part of your territory") % names
         body = _("Another licensee agreed an exclusive licence covering %(places)s. An exclusive or overlapping "
                  "licence there can no longer be agreed.") % {"places": _places(data)}
+    elif kind == "deal.agreement_ready":
+        title = _("The licence agreement for “%(listing)s” is ready to sign") % names
+        body = _("Agreement %(reference)s between %(licensor)s and %(licensee)s waits for the signature of each "
+                 "party's authorised signatory.") % {**names, "reference": data.get("reference") or ""}
+    elif kind == "deal.agreement_signed":
+        title = _("%(actor)s signed the licence agreement for “%(listing)s”") % names
+        body = _("Agreement %(reference)s now waits for your side's signature.") % {
+            "reference": data.get("reference") or ""}
+    elif kind == "deal.agreement_completed":
+        title = _("The licence agreement for “%(listing)s” is signed by both parties") % names
+        body = _("Agreement %(reference)s is complete: download the signed PDF from the deal room.") % {
+            "reference": data.get("reference") or ""}
+        if data.get("state") == "awaiting_payment":
+            body += " " + _("The licence fee is now due.")
+    elif kind == "deal.completed":
+        title = _("The deal for “%(listing)s” is completed") % names
+        body = _("The licence is granted.")
     else:
         texts = _dispute_text(kind, data, names)
         if texts is None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from negotiations.views import deals, disputes, mediators, room
+from negotiations.views import agreements, deals, disputes, mediators, room
 
 urlpatterns = [
     path("deals/", deals.deal_list, name="deal_list"),
@@ -18,6 +18,14 @@ urlpatterns = [
     path("deals/<int:pk>/messages/<int:mid>/edit/", room.message_edit, name="deal_message_edit"),
     path("deals/<int:pk>/messages/<int:mid>/delete/", room.message_delete, name="deal_message_delete"),
     path("deals/<int:pk>/attachments/<int:aid>/", deals.attachment_download, name="deal_attachment"),
+    path("deals/<int:pk>/agreement/", agreements.agreement_page, name="deal_agreement"),
+    path("deals/<int:pk>/agreement/<int:version>.pdf", agreements.agreement_pdf, name="deal_agreement_pdf"),
+    path("deals/<int:pk>/agreement/<int:version>/signed.pdf", agreements.agreement_signed_pdf,
+         name="deal_agreement_signed_pdf"),
+    path("deals/<int:pk>/agreement/<int:version>/sign/", agreements.agreement_sign, name="deal_agreement_sign"),
+    path("agreements/failed/", agreements.failed_agreements, name="agreements_failed"),
+    path("agreements/<int:aid>/retry/", agreements.agreement_retry, name="agreement_retry"),
+    path("agreements/verify/", agreements.agreement_verify, name="agreement_verify"),
     # mediation in the room
     path("deals/<int:pk>/dispute/", disputes.dispute_raise, name="deal_dispute_raise"),
     path("deals/<int:pk>/dispute/<int:did>/withdraw/", disputes.dispute_withdraw, name="deal_dispute_withdraw"),

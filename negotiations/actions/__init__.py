@@ -11,6 +11,8 @@
     delete_message(message, *, actor) -> Message      the author; leaves a "deleted" marker
     raise_dispute, withdraw_dispute, accredit_mediator, revoke_mediator, assign_mediator, post_mediation_note,
     propose_terms, accept_proposal, close_dispute      mediation (see ``disputes``); a disputed deal is paused
+    generate_agreement, retry_agreement, sign_agreement, record_standing_consent, complete_deal
+                                                      licence agreements and signatures (``agreements``)
 
 Each validates, locks (``select_for_update``: the listing row first when exclusivity is at stake, then the
 deal, then its offers), changes, writes the audit entry, stores a ``DealEvent`` with the deal's next sequence
@@ -20,6 +22,15 @@ Modules: ``common`` (refusals, parties, locks, events, notices), ``deals`` (open
 acceptance, withdrawal, expiry), ``messages``, ``disputes``. Callers import from ``negotiations.actions``.
 """
 
+from negotiations.actions.agreements import (
+    SignatureRefused,
+    complete_deal,
+    generate_agreement,
+    record_standing_consent,
+    retry_agreement,
+    sign_agreement,
+    signing_membership,
+)
 from negotiations.actions.common import (
     DealExists,
     DealPaused,
@@ -46,8 +57,11 @@ from negotiations.actions.messages import delete_message, edit_message, post_mes
 from negotiations.actions.offers import accept_offer, expire_due, make_offer, withdraw_offer
 
 __all__ = [
+    "SignatureRefused", "complete_deal", "generate_agreement", "record_standing_consent", "retry_agreement",
+    "sign_agreement", "signing_membership",
     "DealExists", "DealPaused", "accept_proposal", "accredit_mediator", "assign_mediator", "close_dispute",
-    "post_mediation_note", "propose_terms", "raise_dispute", "revoke_mediator", "withdraw_dispute", "ExclusivityConflict", "Expired", "OfferNotCurrent", "StaleVersion", "accept_offer",
+    "post_mediation_note", "propose_terms", "raise_dispute", "revoke_mediator", "withdraw_dispute",
+    "ExclusivityConflict", "Expired", "OfferNotCurrent", "StaleVersion", "accept_offer",
     "delete_message", "edit_message", "end_deal", "expire_due", "first_terms", "make_offer", "open_deal",
     "post_message", "require_party", "side_of", "withdraw_offer",
 ]

@@ -167,8 +167,8 @@ def _notice_data(deal: Deal, side: str | None, **extra) -> dict:
             "state": deal.state, **extra}
 
 
-def _notify(deal: Deal, kind: str, *, side: str | None, actor, only=None, sides=None, also=(), also_url="",
-            **extra) -> None:
+def _notify(deal: Deal, kind: str, *, side: str | None, actor, only=None, url: str | None = None, sides=None,
+            also=(), also_url="", **extra) -> None:
     """A ``deal.*`` notification to each member of both parties but the actor, in each one's language
     (``only``: a set of user ids to limit it to; ``sides``: the parties' sides to tell, both by default).
     ``also``: more people who are not party members (a dispute's mediator, staff), sent ``also_url`` (the deal
@@ -177,17 +177,18 @@ def _notify(deal: Deal, kind: str, *, side: str | None, actor, only=None, sides=
 
     data = _notice_data(deal, side, **extra)
     render(kind, data)  # a bad kind or incomplete data fails here, inside the action
+    link = url or deal.get_absolute_url()
     organisations = [deal.organisation_of(s) for s in (sides or (Side.LICENSOR, Side.LICENSEE))]
     recipients = [(user, organisation) for user, organisation in _members(*organisations, exclude=actor)
                   if only is None or user.pk in only]
-    batch = [notifications.build(user, kind, "", "", deal.get_absolute_url(), organisation=organisation, data=data)
+    batch = [notifications.build(user, kind, "", "", link, organisation=organisation, data=data)
              for user, organisation in recipients]
     told = {user.pk for user, _org in recipients} | {getattr(actor, "pk", None)}
     for user in also:
         if user is None or user.pk in told or not user.is_active:
             continue
         told.add(user.pk)
-        batch.append(notifications.build(user, kind, "", "", also_url or deal.get_absolute_url(), data=data))
+        batch.append(notifications.build(user, kind, "", "", also_url or link, data=data))
     notifications.deliver(batch)
 
 

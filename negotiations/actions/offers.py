@@ -198,6 +198,11 @@ def accept_offer(deal: Deal, *, actor, version: int, confirm_distinct_field: boo
         _notify(locked, "deal.accepted", side=side, actor=actor, version=offer.version)
         if offer.is_exclusive:
             _tell_other_deals(locked, offer)
+        # The licence agreement, in the same transaction: out for signature (agreed → signing), or FAILED for
+        # staff to retry with the deal still agreed.
+        from negotiations.actions.agreements import generate_agreement
+
+        generate_agreement(locked, actor=actor, offer=offer)
     deal.refresh_from_db()
     return deal
 

@@ -72,9 +72,9 @@ def test_either_party_raises_a_dispute_and_the_deal_is_paused(med, django_captur
     with django_capture_on_commit_callbacks(execute=True):
         dispute = raised(med)
     med.deal.refresh_from_db()
-    assert med.deal.disputed and med.deal.state == DealState.AGREED
+    assert med.deal.disputed and med.deal.state == DealState.SIGNING  # agreed, the agreement out for signature
     assert (dispute.status, dispute.raised_side, dispute.deal_state_at_raise) == (
-        DisputeStatus.OPEN, "licensee", DealState.AGREED)
+        DisputeStatus.OPEN, "licensee", DealState.SIGNING)
     assert dispute.respond_by == mediation.working_days_after(dispute.created_at, 2)
     assert DealEvent.objects.filter(deal=med.deal, type="deal.dispute_raised").exists()
     assert AuditEntry.objects.filter(action="dispute.raised", target_id=str(med.deal.pk)).exists()
@@ -111,9 +111,9 @@ def test_a_disputed_deal_cannot_be_ended_moved_or_expire(med):
         actions.end_deal(med.deal, actor=med.p.licensee_user, reason="Let us stop.")
     locked = Deal.objects.get(pk=med.deal.pk)
     with pytest.raises(actions.DealPaused):
-        _move(locked, DealState.SIGNING, actor=None, side=None)
+        _move(locked, DealState.COMPLETED, actor=None, side=None)
     med.deal.refresh_from_db()
-    assert med.deal.state == DealState.AGREED
+    assert med.deal.state == DealState.SIGNING
     # A negotiating deal marked disputed does not expire however idle it is.
     other = open_deal_for(med.p, licensee=med.p.rival)
     Deal.objects.filter(pk=other.pk).update(disputed=True)
