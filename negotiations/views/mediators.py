@@ -60,9 +60,9 @@ def dispute_queue(request):
     for dispute in rows:
         dispute.assign_form = AssignForm(mediators=mediators, initial={"mediator": dispute.mediator_id},
                                          prefix=f"d{dispute.pk}")
+        dispute.close_form = CloseDisputeForm(prefix=f"c{dispute.pk}")
     return render(request, "negotiations/dispute_queue.html", {
         "disputes": rows,
-        "close_form": CloseDisputeForm(),
         "overdue": sum(1 for d in rows if d.target.state == "overdue"),
     })
 
@@ -90,7 +90,7 @@ def dispute_assign(request, did):
 @require_POST
 def dispute_staff_close(request, did):
     dispute = get_object_or_404(Dispute, pk=did)
-    form = CloseDisputeForm(request.POST)
+    form = CloseDisputeForm(request.POST, prefix=f"c{dispute.pk}")
     if not form.is_valid():
         messages.error(request, _("Choose an outcome and write a summary."))
         return redirect("dispute_queue")

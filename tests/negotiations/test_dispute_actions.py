@@ -28,7 +28,6 @@ from tests.negotiations.mediators import assigned, mediation as mediation_fixtur
 from tests.negotiations.parties import open_deal_for, parties  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
-m = None  # the fixture is named ``mediation_fixture`` here (``mediation`` is the module)
 
 
 @pytest.fixture

@@ -180,7 +180,8 @@ def _staff_urls(dispute, med):  # noqa: F811
     return [
         ("get", reverse("dispute_queue"), {}),
         ("post", reverse("dispute_assign", args=[dispute.pk]), {f"d{dispute.pk}-mediator": med.other_mediator.pk}),
-        ("post", reverse("dispute_staff_close", args=[dispute.pk]), {"outcome": "settled", "summary": "x"}),
+        ("post", reverse("dispute_staff_close", args=[dispute.pk]),
+         {f"c{dispute.pk}-outcome": "settled", f"c{dispute.pk}-summary": "x"}),
         ("get", reverse("mediator_list"), {}),
         ("post", reverse("mediator_list"), {"user": med.agency_member.pk}),
         ("post", reverse("mediator_revoke", args=[med.mediator.pk]), {}),
@@ -226,3 +227,14 @@ def test_staff_pages_are_for_staff_only(med):  # noqa: F811
     assert dispute.mediator is None and dispute.is_unresolved
     assert client_of(med.p.outsider_user).get(reverse("my_disputes")).status_code == 404
     assert client_of(med.mediator).get(reverse("my_disputes")).status_code == 200
+
+
+def test_staff_close_a_dispute_from_the_queue(med):  # noqa: F811
+    dispute = raised(med)
+    staff = client_of(med.staff)
+    staff.post(reverse("dispute_staff_close", args=[dispute.pk]),
+               {f"c{dispute.pk}-outcome": "withdrawn", f"c{dispute.pk}-summary": "Settled by phone."})
+    dispute.refresh_from_db()
+    med.deal.refresh_from_db()
+    assert (dispute.outcome, dispute.closed_by, med.deal.disputed) == ("withdrawn", med.staff, False)
+    assert f'id="dispute-{dispute.pk}"' not in staff.get(reverse("dispute_queue")).content.decode()
