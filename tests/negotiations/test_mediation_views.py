@@ -157,7 +157,8 @@ def test_mediators_page_accredits_and_revokes_members_of_verified_agencies(med):
 def test_my_disputes_lists_what_is_assigned_to_me(med):  # noqa: F811
     dispute = assigned(med)
     page = client_of(med.mediator).get(reverse("my_disputes")).content.decode()
-    assert f'id="dispute-{dispute.pk}"' in page
+    assert f'id="dispute-{dispute.pk}"' in page and 'id="nav-my-disputes"' in page
+    assert 'id="nav-my-disputes"' not in client_of(med.p.licensee_user).get("/").content.decode()
     assert f'id="dispute-{dispute.pk}"' not in client_of(med.other_mediator).get(reverse("my_disputes")).content.decode()
 
 
