@@ -79,7 +79,7 @@ def _text(value: str, field: str, *, required: bool = True, limit: int = MAX_TEX
 def _locked(dispute: Dispute) -> tuple[Deal, Dispute]:
     """The deal row, then the dispute row, locked (the order every deal action uses: deal first)."""
     deal = _lock(Deal(pk=dispute.deal_id))
-    return deal, Dispute.objects.select_for_update().select_related("mediator").get(pk=dispute.pk)
+    return deal, Dispute.objects.select_for_update(of=("self",)).select_related("mediator").get(pk=dispute.pk)
 
 
 def _require_unresolved(dispute: Dispute) -> None:
