@@ -14,4 +14,12 @@ def navigation(request):
         "nav_is_donor": any(o.is_demonstration for o in organisations),
         "nav_pending_count": Organisation.objects.pending().count() if user.is_staff else 0,
         "nav_unread_count": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
+        # An accredited mediator (negotiations' mediation) finds their disputes in the account menu.
+        "nav_is_mediator": not user.is_staff and _is_accredited_mediator(user),
     }
+
+
+def _is_accredited_mediator(user) -> bool:
+    from negotiations.models import MediatorAccreditation
+
+    return MediatorAccreditation.objects.current().filter(user=user).exists()

@@ -31,6 +31,14 @@ EVENT_SHAPES: dict[str, frozenset[str]] = {
     "deal.status_changed": frozenset({"state", "previous", "side"}),
     # Another deal on the listing took an exclusive licence for a territory that overlaps this deal's offers.
     "deal.exclusivity_taken": frozenset({"listing", "licence_kind", "territory"}),
+    # Mediation (negotiations.actions.disputes). A note's ``visibility`` (both/licensor/licensee) decides who
+    # receives its event at all: the room's socket never sends a note meant for one side to the other.
+    "deal.dispute_raised": frozenset({"dispute", "category", "side", "state"}),
+    "deal.mediator_assigned": frozenset({"dispute"}),
+    "deal.mediation_note": frozenset({"dispute", "note", "visibility"}),
+    "deal.terms_proposed": frozenset({"dispute", "version", "offer"}),
+    "deal.proposal_accepted": frozenset({"dispute", "version", "offer", "side", "agreed"}),
+    "deal.dispute_closed": frozenset({"dispute", "outcome"}),
     # The deal's licence agreement (negotiations.actions.agreements): a version was produced, failed, completed,
     # superseded or voided (``status`` the agreement's, ``state`` the deal's after it) …
     "deal.agreement_changed": frozenset({"agreement", "version", "status", "state"}),

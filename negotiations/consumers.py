@@ -8,7 +8,10 @@ Protocol (see ``static/js/dealroom.js``):
                                                       replayed from the database, in order, then live ones
                      {"type": "ping"}                 every 30 s: presence is refreshed, "pong" answers
 
-Who may join: a signed-in member of the deal's licensor or licensee organisation (``actions.side_of``).
+Who may join: a signed-in member of the deal's licensor or licensee organisation (``actions.side_of``), or
+the assigned mediator of its unresolved (or latest) dispute (``mediation.mediated_by``; staff who are not the
+mediator may not). A mediation note meant for one side is never sent to the other (``mediation.event_visible_to``):
+its seq is skipped for them, live and in the replay.
 Anyone else, and any unknown deal, is closed with code 4403 right after the handshake, before any data is
 sent (the script then stops reconnecting). Access is checked again on every resume and ping: a person removed from the
 organisation stops receiving events within a heartbeat (30 s), not only at the next connection.
@@ -41,15 +44,25 @@ RESUME_EXPECTED = 4408  # too many live events held while waiting for the client
 MAX_HELD = 500  # live events held before the first resume
 
 
+NO_ACCESS = "no access"
+
+
 @database_sync_to_async
-def _may_join(user, deal_id: int) -> bool:
+def _role(user, deal_id: int) -> str | None:
+    """The side the user acts for, None for the deal's mediator, ``NO_ACCESS`` for anyone else."""
+    from negotiations import mediation
     from negotiations.actions import side_of
     from negotiations.models import Deal
 
     if user is None or not user.is_authenticated or not user.is_active:
-        return False
+        return NO_ACCESS
     deal = Deal.objects.filter(pk=deal_id).select_related("licensor", "licensee").first()
-    return deal is not None and side_of(user, deal) is not None
+    if deal is None:
+        return NO_ACCESS
+    side = side_of(user, deal)
+    if side is not None:
+        return side
+    return None if mediation.mediated_by(user, deal) is not None else NO_ACCESS
 
 
 @database_sync_to_async
@@ -87,7 +100,8 @@ class DealRoomConsumer(AsyncJsonWebsocketConsumer):
         self.held: list[dict] = []
         self.closing = False
         user = self.scope.get("user")
-        if not await _may_join(user, self.deal_id):
+        self.side = await _role(user, self.deal_id)
+        if self.side == NO_ACCESS:
             # Accepted only to say why, then closed at once, before anything is sent: a socket closed before
             # it is accepted reaches a browser as an HTTP 403 and code 1006, and the room's script could not
             # tell "not yours" (stop) from a dropped connection (reconnect).
@@ -107,6 +121,10 @@ class DealRoomConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         if self.user_id is not None:
             await _present(self.deal_id, self.user_id, False)
+
+    async def _may_stay(self) -> bool:
+        self.side = await _role(self.user, self.deal_id)
+        return self.side != NO_ACCESS
 
     async def _forbid(self) -> None:
         self.closing = True
@@ -133,7 +151,7 @@ class DealRoomConsumer(AsyncJsonWebsocketConsumer):
             if after is not None:
                 await self.resume(after)
         elif kind == "ping":
-            if not await _may_join(self.user, self.deal_id):
+            if not await self._may_stay():
                 await self._forbid()
                 return
             await _present(self.deal_id, self.user_id, True)
@@ -145,7 +163,7 @@ class DealRoomConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def resume(self, after: int) -> None:
-        if not await _may_join(self.user, self.deal_id):
+        if not await self._may_stay():
             await self._forbid()
             return
         # A second resume (the client re-syncing) never goes backwards: what was sent stays sent.
@@ -182,7 +200,10 @@ class DealRoomConsumer(AsyncJsonWebsocketConsumer):
         await self._send_event(event)
 
     async def _send_event(self, event: dict) -> None:
+        from negotiations.mediation import event_visible_to
+
         if event["seq"] <= self.last_seq:
             return
-        await self.send_json(event)
-        self.last_seq = event["seq"]
+        if event_visible_to(event, self.side):
+            await self.send_json(event)
+        self.last_seq = event["seq"]  # a note for the other side only: its seq passes, unseen

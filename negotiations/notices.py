@@ -13,7 +13,11 @@ from marketplace import notifications
 
 KINDS = ("deal.opened", "deal.offer", "deal.accepted", "deal.offer_withdrawn", "deal.offer_expired",
          "deal.ended", "deal.message", "deal.exclusivity", "deal.agreement_ready", "deal.agreement_signed",
-         "deal.agreement_completed", "deal.completed", "deal.open_licence_accepted", "deal.donation_claimed")
+         "deal.agreement_completed", "deal.completed", "deal.open_licence_accepted", "deal.donation_claimed",
+         "deal.dispute_raised", "deal.mediator_assigned", "deal.mediation_note", "deal.terms_proposed",
+         "deal.proposal_accepted", "deal.dispute_closed")
+# Not about one deal: a person's accreditation as a mediator (``data``: organisation_name).
+MEDIATOR_KINDS = ("mediation.accredited", "mediation.revoked")
 
 
 def _state_label(code: str) -> str:
@@ -34,6 +38,49 @@ def _changed_text(fields: list[str]) -> str:
 
     labels = [label(name) for name in fields if name]
     return _("Changed: %(fields)s.") % {"fields": enumeration(labels)} if labels else ""
+
+
+def _choice_label(choices, code: str) -> str:
+    return str(choices(code).label) if code in choices.values else code
+
+
+def _dispute_text(kind: str, data: dict, names: dict) -> dict | None:
+    from negotiations.models import DisputeCategory, DisputeOutcome
+
+    if kind == "deal.dispute_raised":
+        title = _("%(actor)s raised a dispute about “%(listing)s”") % names
+        body = _("Category: %(category)s. The deal is paused while it is mediated.") % {
+            "category": _choice_label(DisputeCategory, data.get("category", ""))}
+    elif kind == "deal.mediator_assigned":
+        title = _("A mediator is assigned to the dispute about “%(listing)s”") % names
+        body = _("%(name)s mediates it and joins the deal room.") % {"name": data.get("mediator_name", "")}
+    elif kind == "deal.mediation_note":
+        title = _("The mediator wrote about “%(listing)s”") % names
+        body = data.get("excerpt") or ""
+    elif kind == "deal.terms_proposed":
+        title = _("The mediator proposed revised terms (version %(version)s) for “%(listing)s”") % names
+        body = _("Both sides must accept them; a new agreement is then signed.")
+    elif kind == "deal.proposal_accepted":
+        title = _("%(actor)s accepted the mediator's version %(version)s for “%(listing)s”") % names
+        body = (_("Both sides accepted: the revised agreement is ready to sign.") if data.get("both")
+                else _("The other side's acceptance is still needed."))
+    elif kind == "deal.dispute_closed":
+        title = _("The dispute about “%(listing)s” is closed: %(outcome)s") % {
+            **names, "outcome": _choice_label(DisputeOutcome, data.get("outcome", ""))}
+        body = data.get("summary") or ""
+    else:
+        return None
+    return {"title": title, "body": body}
+
+
+def render_mediator(kind: str, data: dict) -> dict:
+    names = {"org": data["organisation_name"]}
+    if kind == "mediation.accredited":
+        return {"title": _("You are accredited as a mediator (%(org)s)") % names,
+                "body": _("Platform staff may now assign you disputes.")}
+    if kind == "mediation.revoked":
+        return {"title": _("Your accreditation as a mediator (%(org)s) is revoked") % names, "body": ""}
+    raise ValueError(f"not a mediator notification: {kind!r}")
 
 
 def render(kind: str, data: dict) -> dict:
@@ -90,9 +137,14 @@ def render(kind: str, data: dict) -> dict:
         title = _("The deal for “%(listing)s” is completed") % names
         body = _("The licence is granted.")
     else:
-        raise ValueError(f"not a deal notification: {kind!r}")
+        texts = _dispute_text(kind, data, names)
+        if texts is None:
+            raise ValueError(f"not a deal notification: {kind!r}")
+        return texts
     return {"title": title, "body": body}
 
 
 for _kind in KINDS:
     notifications.register_renderer(_kind, lambda data, kind=_kind: render(kind, data))
+for _kind in MEDIATOR_KINDS:
+    notifications.register_renderer(_kind, lambda data, kind=_kind: render_mediator(kind, data))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from negotiations.views import agreements, deals, grants, room
+from negotiations.views import agreements, deals, disputes, grants, mediators, room
 
 urlpatterns = [
     path("deals/", deals.deal_list, name="deal_list"),
@@ -28,4 +28,19 @@ urlpatterns = [
     path("agreements/failed/", agreements.failed_agreements, name="agreements_failed"),
     path("agreements/<int:aid>/retry/", agreements.agreement_retry, name="agreement_retry"),
     path("agreements/verify/", agreements.agreement_verify, name="agreement_verify"),
+    # mediation in the room
+    path("deals/<int:pk>/dispute/", disputes.dispute_raise, name="deal_dispute_raise"),
+    path("deals/<int:pk>/dispute/<int:did>/withdraw/", disputes.dispute_withdraw, name="deal_dispute_withdraw"),
+    path("deals/<int:pk>/dispute/<int:did>/notes/", disputes.dispute_note, name="deal_dispute_note"),
+    path("deals/<int:pk>/dispute/<int:did>/propose/", disputes.dispute_propose, name="deal_dispute_propose"),
+    path("deals/<int:pk>/dispute/<int:did>/proposals/<int:oid>/accept/", disputes.dispute_accept,
+         name="deal_dispute_accept"),
+    path("deals/<int:pk>/dispute/<int:did>/close/", disputes.dispute_close, name="deal_dispute_close"),
+    # staff and mediators
+    path("disputes/", mediators.dispute_queue, name="dispute_queue"),
+    path("disputes/mine/", mediators.my_disputes, name="my_disputes"),
+    path("disputes/mediators/", mediators.mediator_list, name="mediator_list"),
+    path("disputes/mediators/<int:uid>/revoke/", mediators.mediator_revoke, name="mediator_revoke"),
+    path("disputes/<int:did>/assign/", mediators.dispute_assign, name="dispute_assign"),
+    path("disputes/<int:did>/close/", mediators.dispute_staff_close, name="dispute_staff_close"),
 ]

@@ -9,6 +9,8 @@
     post_message(deal, *, actor, body, files=()) -> Message
     edit_message(message, *, actor, body) -> Message  the author, within 5 minutes
     delete_message(message, *, actor) -> Message      the author; leaves a "deleted" marker
+    raise_dispute, withdraw_dispute, accredit_mediator, revoke_mediator, assign_mediator, post_mediation_note,
+    propose_terms, accept_proposal, close_dispute      mediation (see ``disputes``); a disputed deal is paused
     generate_agreement, retry_agreement, sign_agreement, record_standing_consent, complete_deal
                                                       licence agreements and signatures (``agreements``)
     accept_open_licence(listing, organisation, *, actor, typed_name, password, confirmed, ip_address, user_agent)
@@ -20,7 +22,7 @@ deal, then its offers), changes, writes the audit entry, stores a ``DealEvent`` 
 number and, on commit, sends it to the room and notifies the parties (in each recipient's language).
 
 Modules: ``common`` (refusals, parties, locks, events, notices), ``deals`` (open, end), ``offers`` (versions,
-acceptance, withdrawal, expiry), ``messages``. Callers import from ``negotiations.actions``.
+acceptance, withdrawal, expiry), ``messages``, ``disputes``. Callers import from ``negotiations.actions``.
 """
 
 from negotiations.actions.agreements import (
@@ -34,12 +36,24 @@ from negotiations.actions.agreements import (
 )
 from negotiations.actions.common import (
     DealExists,
+    DealPaused,
     ExclusivityConflict,
     Expired,
     OfferNotCurrent,
     StaleVersion,
     require_party,
     side_of,
+)
+from negotiations.actions.disputes import (
+    accept_proposal,
+    accredit_mediator,
+    assign_mediator,
+    close_dispute,
+    post_mediation_note,
+    propose_terms,
+    raise_dispute,
+    revoke_mediator,
+    withdraw_dispute,
 )
 from negotiations.actions.deals import end_deal, first_terms, open_deal
 from negotiations.actions.grants import AlreadyClaimed, NotEligible, QuotaUsedUp, accept_open_licence, claim_donation
@@ -50,7 +64,9 @@ __all__ = [
     "SignatureRefused", "complete_deal", "generate_agreement", "record_standing_consent", "retry_agreement",
     "sign_agreement", "signing_membership",
     "AlreadyClaimed", "NotEligible", "QuotaUsedUp", "accept_open_licence", "claim_donation",
-    "DealExists", "ExclusivityConflict", "Expired", "OfferNotCurrent", "StaleVersion", "accept_offer",
+    "DealExists", "DealPaused", "accept_proposal", "accredit_mediator", "assign_mediator", "close_dispute",
+    "post_mediation_note", "propose_terms", "raise_dispute", "revoke_mediator", "withdraw_dispute",
+    "ExclusivityConflict", "Expired", "OfferNotCurrent", "StaleVersion", "accept_offer",
     "delete_message", "edit_message", "end_deal", "expire_due", "first_terms", "make_offer", "open_deal",
     "post_message", "require_party", "side_of", "withdraw_offer",
 ]

@@ -47,6 +47,28 @@ class ExclusivityConflict(ActionError):
     """An exclusive licence already agreed on the listing covers part of this territory."""
 
 
+class DealPaused(ActionError):
+    """The deal is in mediation (``deal.disputed``): its transitions wait until the dispute is closed."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("This deal is in mediation; its other steps wait until the dispute is "
+                                      "closed."))
+
+
+def require_not_paused(deal: Deal) -> None:
+    if deal.disputed:
+        raise DealPaused()
+
+
+def _on_mediated_revision(deal: Deal, target: str) -> bool:
+    """The agreement flow moving a disputed deal on terms a mediator proposed and both sides accepted (the
+    revised agreement goes out for signature, is signed, completes)."""
+    offer = deal.agreed_offer
+    return (offer is not None and offer.proposed_in_id is not None
+            and target in (DealState.SIGNING, DealState.AWAITING_PAYMENT, DealState.COMPLETED)
+            and deal.disputes.filter(pk=offer.proposed_in_id).exists())
+
+
 @dataclass
 class Expired:
     offers: int = 0
@@ -95,7 +117,12 @@ def _save(deal: Deal, *fields: str) -> None:
     deal.save(update_fields=[*fields, "last_activity_at"])
 
 
-def _move(deal: Deal, target: str, *, actor, side: str | None, reason: str = "") -> str:
+def _move(deal: Deal, target: str, *, actor, side: str | None, reason: str = "", mediated: bool = False) -> str:
+    """Move the deal to ``target`` (audited, sent live). While the deal is disputed only the dispute actions
+    (``mediated=True``) and the agreement flow on the mediated revision may move it; anything else is
+    ``DealPaused``."""
+    if deal.disputed and not (mediated or _on_mediated_revision(deal, target)):
+        raise DealPaused()
     before = deal.state
     check_transition(DealState, before, target, _("Deal"))
     deal.state = target
@@ -140,17 +167,28 @@ def _notice_data(deal: Deal, side: str | None, **extra) -> dict:
             "state": deal.state, **extra}
 
 
-def _notify(deal: Deal, kind: str, *, side: str | None, actor, only=None, url: str | None = None, **extra) -> None:
+def _notify(deal: Deal, kind: str, *, side: str | None, actor, only=None, url: str | None = None, sides=None,
+            also=(), also_url="", **extra) -> None:
     """A ``deal.*`` notification to each member of both parties but the actor, in each one's language
-    (``only``: a set of user ids to limit it to). Emailed per each person's preference (instant or digest)."""
+    (``only``: a set of user ids to limit it to; ``sides``: the parties' sides to tell, both by default).
+    ``also``: more people who are not party members (a dispute's mediator, staff), sent ``also_url`` (the deal
+    page by default). Emailed per each person's preference (instant or digest)."""
     from negotiations.notices import render
 
     data = _notice_data(deal, side, **extra)
     render(kind, data)  # a bad kind or incomplete data fails here, inside the action
     link = url or deal.get_absolute_url()
+    organisations = [deal.organisation_of(s) for s in (sides or (Side.LICENSOR, Side.LICENSEE))]
+    recipients = [(user, organisation) for user, organisation in _members(*organisations, exclude=actor)
+                  if only is None or user.pk in only]
     batch = [notifications.build(user, kind, "", "", link, organisation=organisation, data=data)
-             for user, organisation in _members(deal.licensor, deal.licensee, exclude=actor)
-             if only is None or user.pk in only]
+             for user, organisation in recipients]
+    told = {user.pk for user, _org in recipients} | {getattr(actor, "pk", None)}
+    for user in also:
+        if user is None or user.pk in told or not user.is_active:
+            continue
+        told.add(user.pk)
+        batch.append(notifications.build(user, kind, "", "", also_url or link, data=data))
     notifications.deliver(batch)
 
 

@@ -29,6 +29,7 @@ from negotiations.actions.common import (
     _offer_payload,
     _open_offer,
     _set_offer_status,
+    require_not_paused,
     require_party,
 )
 from negotiations.actions.messages import _write_message
@@ -129,6 +130,7 @@ def end_deal(deal: Deal, *, actor, reason: str = "") -> Deal:
     target = DealState.DECLINED if side == Side.LICENSOR else DealState.WITHDRAWN
     with transaction.atomic():
         locked = _lock(deal)
+        require_not_paused(locked)
         check_transition(DealState, locked.state, target, _("Deal"))
         offer = _open_offer(locked)
         if offer is not None:

@@ -33,6 +33,7 @@ from negotiations.actions.common import (
     _open_offer,
     _save,
     _set_offer_status,
+    require_not_paused,
     require_party,
 )
 
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 def _expire_locked(deal: Deal, now) -> Expired:
     """Expire what is due on a locked deal: its open offer past valid-until, the deal when idle too long."""
     done = Expired()
-    if deal.state != DealState.NEGOTIATING:
+    if deal.state != DealState.NEGOTIATING or deal.disputed:  # a deal in mediation does not expire
         return done
     offer = _open_offer(deal)
     if offer is not None and offer.is_past_validity(now):
@@ -65,7 +66,7 @@ def _expire_locked(deal: Deal, now) -> Expired:
 
 
 def _needs_expiry(deal: Deal, now) -> bool:
-    if deal.state != DealState.NEGOTIATING:
+    if deal.state != DealState.NEGOTIATING or deal.disputed:
         return False
     idle_since = now - timezone.timedelta(days=settings.DEAL_IDLE_EXPIRY_DAYS)
     return (deal.last_activity_at <= idle_since
@@ -81,8 +82,9 @@ def expire_due(now=None, *, deal: Deal | None = None) -> Expired:
     else:
         idle_since = now - timezone.timedelta(days=settings.DEAL_IDLE_EXPIRY_DAYS)
         due = set(Offer.objects.filter(status=OfferStatus.OPEN, valid_until__lte=now,
-                                       deal__state=DealState.NEGOTIATING).values_list("deal_id", flat=True))
-        due |= set(Deal.objects.filter(state=DealState.NEGOTIATING, last_activity_at__lte=idle_since)
+                                       deal__state=DealState.NEGOTIATING, deal__disputed=False)
+                  .values_list("deal_id", flat=True))
+        due |= set(Deal.objects.filter(state=DealState.NEGOTIATING, disputed=False, last_activity_at__lte=idle_since)
                    .values_list("pk", flat=True))
         candidates = sorted(due)
     total = Expired()
@@ -119,6 +121,7 @@ def _negotiating(deal: Deal, *, lock_listing: bool = False):
             _lock_listing(deal.listing_id)
         locked = _lock(deal)
         _expire_locked(locked, timezone.now())
+        require_not_paused(locked)
         _require_negotiating(locked)
         yield locked
 
@@ -168,6 +171,9 @@ def accept_offer(deal: Deal, *, actor, version: int, confirm_distinct_field: boo
     side = require_party(actor, deal)
     with _negotiating(deal, lock_listing=True) as locked:  # the listing lock serialises acceptances on it
         offer = _current_offer_for(locked, int(version), side)
+        if offer.proposed_in_id is not None:
+            raise NotAllowed(_("Version %(n)s is a mediator's proposal: both sides accept it in the dispute panel.")
+                             % {"n": offer.version})
         if offer.side == side:
             raise NotAllowed(_("You made version %(n)s; the other side accepts it or answers with new terms.")
                              % {"n": offer.version})

@@ -30,6 +30,7 @@ SECTIONS = {
     "offers": "negotiations/includes/offers.html",
     "thread": "negotiations/includes/thread.html",
     "next": "negotiations/includes/next.html",
+    "dispute": "negotiations/includes/dispute.html",
 }
 
 
@@ -64,6 +65,8 @@ def exclusivity_conflicts(deal: Deal, offer: Offer | None) -> list[str]:
 
 def whose_move(deal: Deal, side: str, current: Offer | None) -> str:
     other = deal.organisation_of(Side(side).other).name
+    if deal.disputed:
+        return _("This deal is in mediation: its other steps wait until the dispute is closed.")
     if deal.state == DealState.NEGOTIATING:
         if current is not None and deal.waiting_for == side:
             return (_("It is your move: accept version %(n)s, or answer it with a counter-offer.")
@@ -102,12 +105,18 @@ def _thread(deal: Deal, user) -> list[Message]:
     return rows
 
 
-def room_context(request, deal: Deal, side: str) -> dict:
-    """Everything the live sections need (the forms are added by the page view)."""
+def room_context(request, deal: Deal, side: str | None) -> dict:
+    """Everything the live sections need (the forms are added by the page view). ``side`` None: the dispute's
+    mediator, who reads the room and acts only in its dispute panel."""
+    from negotiations.views.dispute_context import dispute_context, mediator_room_context
+
+    if side is None:
+        return {**mediator_room_context(request, deal, versions(deal), _thread(deal, request.user)),
+                **dispute_context(request, deal, None)}
     all_versions = versions(deal)
     latest = all_versions[0].offer if all_versions else None
     current = next((v.offer for v in all_versions if v.is_current), None)
-    negotiating = deal.state == DealState.NEGOTIATING
+    negotiating = deal.state == DealState.NEGOTIATING and not deal.disputed
     end_target = DealState.DECLINED if side == Side.LICENSOR else DealState.WITHDRAWN
     places = exclusivity_conflicts(deal, latest)
     sme_profile = getattr(deal.licensee, "sme_profile", None) if side == Side.LICENSOR else None
@@ -128,12 +137,13 @@ def room_context(request, deal: Deal, side: str) -> dict:
         "can_accept": negotiating and current is not None and current.side != side,
         "can_withdraw": negotiating and current is not None and current.side == side,
         "can_counter": negotiating,
-        "can_end": end_target in DealState.TRANSITIONS.get(deal.state, ()),
+        "can_end": end_target in DealState.TRANSITIONS.get(deal.state, ()) and not deal.disputed,
         "can_message": deal.state in (DealState.NEGOTIATING, *HOLDING_DEAL_STATES)
                        and deal.state != DealState.COMPLETED,
         "exclusive_places": territories.display(places) if places else "",
         "thread": _thread(deal, request.user),
         **agreement_panel(deal, request.user, side),
+        **dispute_context(request, deal, side),
     }
 
 

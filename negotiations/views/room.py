@@ -56,7 +56,8 @@ def add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _render_room(request, deal, side, *, offer_form=None, message_form=None, end_form=None):
+def _render_room(request, deal, side, *, offer_form=None, message_form=None, end_form=None, **forms):
+    """The room page; ``forms``: bound forms of the dispute panel (``dispute_form``, ``note_form`` …)."""
     context = room_context(request, deal, side)
     context.update({
         "patents": deal.listing.patents.order_by("office", "number"),
@@ -65,6 +66,7 @@ def _render_room(request, deal, side, *, offer_form=None, message_form=None, end
         "end_form": end_form or DeclineForm(),
         "max_attachment_mb": settings.DEAL_ATTACHMENT_MAX_BYTES // (1024 * 1024),
         "live_url": reverse("deal_live", args=[deal.pk]),
+        **forms,
     })
     return render(request, "negotiations/deal_detail.html", context)
 
@@ -72,14 +74,14 @@ def _render_room(request, deal, side, *, offer_form=None, message_form=None, end
 @login_required
 @require_GET
 def deal_detail(request, pk):
-    deal, side = party_deal(request, pk)
+    deal, side = party_deal(request, pk, mediator=True)
     return _render_room(request, deal, side)
 
 
 @login_required
 @require_GET
 def deal_live(request, pk):
-    deal, side = party_deal(request, pk)
+    deal, side = party_deal(request, pk, mediator=True)
     context = room_context(request, deal, side)
     if request.GET.get("form") == "offer":
         # A fresh counter-offer form for static/js/dealroom.js, asked for right after dealroom.js has

@@ -205,7 +205,7 @@ def test_live_endpoint_returns_the_sections_for_the_user(client, deal_parties):
     data = client.get(reverse("deal_live", args=[deal_parties.deal.pk])).json()
     deal_parties.deal.refresh_from_db()
     assert data["seq"] == deal_parties.deal.last_seq
-    assert set(data["sections"]) == {"status", "banners", "offers", "thread", "next"}
+    assert set(data["sections"]) == {"status", "banners", "offers", "thread", "next", "dispute"}
     assert "It is your move: accept version 1" in data["sections"]["next"]
     assert 'id="version-1"' in data["sections"]["offers"]
     client.force_login(deal_parties.licensee_user)
