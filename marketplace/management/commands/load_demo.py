@@ -122,3 +122,4 @@ class Command(BaseCommand):
         call_command("load_demo_listings", stdout=self.stdout, stderr=self.stderr)
         call_command("load_demo_needs", stdout=self.stdout, stderr=self.stderr)
         call_command("load_demo_deals", stdout=self.stdout, stderr=self.stderr)
+        call_command("load_demo_agreements", stdout=self.stdout, stderr=self.stderr)
