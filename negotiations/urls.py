@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from negotiations.views import deals, room
+from negotiations.views import deals, impact, room
 
 urlpatterns = [
     path("deals/", deals.deal_list, name="deal_list"),
@@ -18,4 +18,7 @@ urlpatterns = [
     path("deals/<int:pk>/messages/<int:mid>/edit/", room.message_edit, name="deal_message_edit"),
     path("deals/<int:pk>/messages/<int:mid>/delete/", room.message_delete, name="deal_message_delete"),
     path("deals/<int:pk>/attachments/<int:aid>/", deals.attachment_download, name="deal_attachment"),
+    path("donations/impact/", impact.impact_page, name="donation_impact"),
+    path("donations/impact.csv", impact.impact_csv, name="donation_impact_csv"),
+    path("donations/impact/<int:year>.pdf", impact.impact_report, name="donation_impact_report"),
 ]
