@@ -262,6 +262,7 @@ class Bar:
     width: float
     height: float
     label_x: float
+    year_label: str = ""  # under the first bar and each January of a month chart: which year the months are in
 
 
 @dataclass
@@ -272,7 +273,7 @@ class Chart:
     bars: list[Bar]
     grid: list[tuple[int, float]]  # (value, y) of each horizontal grid line
     baseline: float
-    label_y: float
+    label_y: float  # the month labels' baseline; the year labels go 14 below
     left: int = 36
     right: int = 712
 
@@ -289,7 +290,7 @@ def _nice_top(value: int) -> int:
 
 def chart(buckets: list[Bucket], *, width: int = 720, height: int = 240) -> Chart:
     """Bars of licences per bucket on a scale from 0 to a round top value, with 2-5 grid lines."""
-    left, right, above, below = 36, 8, 12, 28
+    left, right, above, below = 36, 8, 12, 40
     top = _nice_top(max((b.licences for b in buckets), default=0) or 1)
     plot_w, plot_h = width - left - right, height - above - below
     baseline = above + plot_h
@@ -299,8 +300,9 @@ def chart(buckets: list[Bucket], *, width: int = 720, height: int = 240) -> Char
     for i, bucket in enumerate(buckets):
         h = plot_h * bucket.licences / top
         x = left + i * slot + (slot - bar_w) / 2
+        year_label = str(bucket.year) if bucket.month is not None and (i == 0 or bucket.month == 1) else ""
         bars.append(Bar(bucket, round(x, 1), round(baseline - h, 1), round(bar_w, 1), round(h, 1),
-                        round(x + bar_w / 2, 1)))
+                        round(x + bar_w / 2, 1), year_label))
     step = top // 4 if top >= 4 and top % 4 == 0 else (top // 5 if top >= 5 else 1)
     grid = [(v, round(baseline - plot_h * v / top, 1)) for v in range(0, top + 1, step)]
-    return Chart(width, height, top, bars, grid, baseline, baseline + 18, left, width - right)
+    return Chart(width, height, top, bars, grid, baseline, baseline + 16, left, width - right)

@@ -113,6 +113,8 @@ def test_by_month_all_time_runs_from_the_first_to_the_last_claim(claimed):
     months = impact.figures(claimed.donor).by_month
     assert (months[0].label, months[-1].label, len(months)) == ("2025-03", "2026-07", 17)
     assert sum(b.licences for b in months) == 4
+    labels = [(bar.bucket.short_label, bar.year_label) for bar in impact.chart(months).bars]
+    assert labels[0] == ("3", "2025") and labels[10] == ("1", "2026") and labels[11] == ("2", "")
 
 
 def test_long_all_time_charts_have_a_bar_per_year(donors):
