@@ -84,7 +84,7 @@ class Group:
 class ListingRow:
     listing: Listing
     licences: int  # in the period
-    places_used: int  # all time (what the quota counts)
+    places_used: int  # all time: every claim, as the quota counts them
     quota: int
 
     @property
@@ -195,7 +195,8 @@ def _groups(claims: list[DonationClaim], key, label) -> list[Group]:
 
 def _by_listing(donor: Organisation, claims: list[DonationClaim]) -> list[ListingRow]:
     in_period = Counter(c.listing_id for c in claims)
-    used = Counter(donated_claims(donor).values_list("listing_id", flat=True))
+    # every claim takes its place of the quota (negotiations.actions.grants counts them all)
+    used = Counter(DonationClaim.objects.filter(listing__owner=donor).values_list("listing_id", flat=True))
     ids = set(used) | set(Listing.objects.filter(owner=donor, donation_quota__gt=0).values_list("pk", flat=True))
     rows = [ListingRow(listing, in_period.get(listing.pk, 0), used.get(listing.pk, 0), listing.donation_quota)
             for listing in Listing.objects.filter(pk__in=ids)]

@@ -91,6 +91,8 @@ def test_only_claims_that_hold_a_licence_count(donors):
     figures = impact.figures(donors.donor)
     assert figures.licences == 2
     assert {c.sme for c in figures.claims} == {"Tiny Cells Ltd", "Micro Mill"}
+    [row] = figures.by_listing[:1]
+    assert (row.licences, row.places_used) == (2, 3)  # the withdrawn claim still took its place of the quota
 
 
 def test_snapshots_are_counted_not_the_sme_today(donors):

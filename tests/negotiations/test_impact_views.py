@@ -154,6 +154,8 @@ def test_navigation_and_owner_listings_link_to_the_page(client, claimed):
     assert f'href="{PAGE}?organisation={claimed.donor.slug}"' in home
     dashboard = client.get(reverse("owner_listings", args=[claimed.donor.slug])).content.decode()
     assert f'href="{PAGE}?organisation={claimed.donor.slug}"' in dashboard
+    detail = client.get(claimed.battery.get_absolute_url()).content.decode()
+    assert f'href="{PAGE}?organisation={claimed.donor.slug}"' in detail
 
 
 def test_no_link_for_members_of_other_organisations(client, claimed):
