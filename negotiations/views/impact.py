@@ -26,7 +26,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -94,7 +94,7 @@ def impact_page(request):
 
 def _params(base: dict, **extra) -> str:
     params = {**base, **{k: v for k, v in extra.items() if v}}
-    return ("?" + "&".join(f"{k}={v}" for k, v in params.items())) if params else ""
+    return ("?" + urlencode(params)) if params else ""
 
 
 @login_required
@@ -122,13 +122,15 @@ def report_language(request) -> str:
 
 def render_report(donor: Organisation, year: int, language: str) -> bytes:
     """The yearly report as PDF bytes, in ``language`` ("en" or "zh-hans"); raises ``pdf.PdfError``."""
+    today = timezone.localdate()
     with translation.override(language):
         figures = impact.figures(donor, year)
         html = render_to_string(
             "negotiations/impact_report_zh.html" if language == "zh-hans" else "negotiations/impact_report_en.html",
             {"donor": donor, "year": year, "figures": figures, "chart": impact.chart(figures.by_month),
-             "period_start": figures.period.first_day(), "period_end": figures.period.last_day(),
-             "generated_on": timezone.localdate(), "font_stack": pdf.FONT_STACK})
+             # the year so far, for this year's report
+             "period_start": figures.period.first_day(), "period_end": min(figures.period.last_day(), today),
+             "generated_on": today, "font_stack": pdf.FONT_STACK})
     return pdf.render_pdf(html)
 
 

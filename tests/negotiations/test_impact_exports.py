@@ -5,6 +5,7 @@ is read back from the PDF)."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -87,13 +88,21 @@ def test_report_pdf_in_english(client, claimed):
     text = " ".join(pdf.text_of(response.content).split())
     assert "Social-responsibility report 2026: donated patent licences" in text
     assert "Northern Power Group" in text
-    assert "2026" in text and "1 January 2026" in text and "31 December 2026" in text
+    end = min(datetime.date(2026, 12, 31), timezone.localdate())  # this year's report: the year so far
+    assert f"1 January 2026 to {end.day} {end.strftime('%B')} 2026" in text
     assert "Byte Studio" in text and "Micro Mill" in text and "Tiny Cells Ltd" not in text  # 2025's is not in
     assert "¥50,000.00" in text and "$2,000.00" in text
     assert "Zhejiang" in text and "Software and information technology services" in text
     assert "Grid battery management" in text and "Low-carbon rebar" not in text
     assert "come from the records of PatentBridge" in text
     assert timezone.localdate().strftime("%Y") in text
+
+
+def test_this_years_report_covers_the_year_so_far(donors):
+    today = timezone.localdate()
+    text = " ".join(pdf.text_of(render_report(donors.donor, today.year, "en")).split())
+    assert f"1 January {today.year} to {today.day} {today.strftime('%B')} {today.year}" in text
+    assert f"Report generated on {today.day} {today.strftime('%B')} {today.year}." in text
 
 
 def test_report_pdf_in_chinese_has_glyphs(client, claimed):
