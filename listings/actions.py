@@ -137,6 +137,9 @@ def _validate_terms(terms: dict) -> None:
         raise ActionError(_("An entry fee + royalty licence needs the entry fee."))
     if (terms.get("royalty_rate_bp") or 0) > 10_000:
         raise ActionError(_("The royalty rate cannot exceed 100 %."))
+    if terms.get("open_licence") and not terms.get("offers_non_exclusive"):
+        raise ActionError(_("An open licence is a non-exclusive licence: offer a non-exclusive licence, or untick "
+                            "the open licence."))
 
 
 def _clean_terms(terms: dict) -> dict:
@@ -151,13 +154,42 @@ def _clean_terms(terms: dict) -> dict:
     return terms
 
 
-LISTING_FIELDS = set(Listing.TERM_FIELDS) | {"title", "description", "idle_declared", "donation_quota"}
+# Who may accept the open licence / claim a donated licence (negotiations.eligibility applies them).
+ELIGIBILITY_FIELDS = ("open_licence_sme_only", "open_licence_provinces", "donation_sme_only", "donation_industries",
+                      "donation_provinces")
+LISTING_FIELDS = (set(Listing.TERM_FIELDS) | {"title", "description", "idle_declared", "donation_quota"}
+                  | set(ELIGIBILITY_FIELDS))
+
+
+def _validate_eligibility(fields: dict) -> None:
+    """Province and industry lists of known codes (stored sorted, once each). The donation quota itself is offered
+    to demonstration enterprises only by the owner's form (``listings.forms.ListingForm``)."""
+    from marketplace import sme
+    from marketplace.models import Province
+
+    known = {"open_licence_provinces": set(Province.values), "donation_provinces": set(Province.values),
+             "donation_industries": set(sme.industries())}
+    for name, codes in known.items():
+        if name not in fields:
+            continue
+        value = fields[name]
+        if not isinstance(value, (list, tuple)) or any(str(code) not in codes for code in value):
+            raise ActionError(_("%(field)s: unknown codes %(codes)s.")
+                              % {"field": name, "codes": ", ".join(str(c) for c in value if str(c) not in codes)})
+        fields[name] = sorted({str(code) for code in value})
 
 
 def _apply(listing: Listing, fields: dict) -> None:
+    was_open = bool(listing.open_licence) and listing.pk is not None
     for key, value in fields.items():
         setattr(listing, key, value)
     listing.upfront_price_minor = listing.upfront_minor
+    # When the open licence was published: kept while it stands, cleared when it is withdrawn (licences already
+    # granted on it are deals of their own and stay as they are).
+    if not listing.open_licence:
+        listing.open_licence_since = None
+    elif not was_open or listing.open_licence_since is None:
+        listing.open_licence_since = timezone.now()
 
 
 def create_listing(owner: Organisation, *, actor, patents: list[Patent], **fields) -> Listing:
@@ -171,6 +203,7 @@ def create_listing(owner: Organisation, *, actor, patents: list[Patent], **field
     terms = _clean_terms({**Listing().terms_dict(), **{k: v for k, v in fields.items() if k in Listing.TERM_FIELDS}})
     _validate_terms(terms)
     fields = {**fields, **terms}
+    _validate_eligibility(fields)
     fields.setdefault("title", patents[0].title)
     with transaction.atomic():
         if actor is not None:
@@ -202,6 +235,12 @@ def update_listing(
         terms = _clean_terms({**locked.terms_dict(), **{k: v for k, v in fields.items() if k in Listing.TERM_FIELDS}})
         _validate_terms(terms)
         fields = {**fields, **terms}
+        _validate_eligibility(fields)
+        claims = getattr(locked, "donation_claims", None)  # negotiations' donated licences, when installed
+        claimed = claims.count() if claims is not None and "donation_quota" in fields else 0
+        if claimed and (fields["donation_quota"] or 0) < claimed:
+            raise ActionError(_("%(n)s donated licences are already claimed: the quota cannot be lower.")
+                              % {"n": claimed})
         before = {key: getattr(locked, key) for key in fields}
         _apply(locked, fields)
         locked.save()

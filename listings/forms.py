@@ -25,6 +25,8 @@ from listings.models import (
     Listing,
     Patent,
 )
+from marketplace import sme
+from marketplace.models import Province
 
 # Kinds → the boolean fields of LicenceTerms.
 KIND_FIELDS = {
@@ -308,7 +310,30 @@ class ListingForm(TermsForm):
         help_text=_("How many free licences you donate to eligible small and micro enterprises."),
     )
 
+    # Who may take the open licence / a donated licence (empty lists: every province / industry).
+    open_licence_sme_only = forms.BooleanField(
+        label=_("Open licence for small and micro enterprises only"), required=False,
+        help_text=_("By the SME classification of the licensee's SME profile."),
+    )
+    open_licence_provinces = forms.MultipleChoiceField(
+        label=_("Open licence only for organisations in"), required=False, choices=Province.choices,
+        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=_("None selected: every province. Hold Ctrl (⌘ on a Mac) to select several."),
+    )
+    donation_sme_only = forms.BooleanField(
+        label=_("Donated licences for small and micro enterprises only"), required=False, initial=True,
+    )
+    donation_industries = forms.MultipleChoiceField(
+        label=_("Donated licences only for the industries"), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=_("None selected: every industry. Hold Ctrl (⌘ on a Mac) to select several."),
+    )
+    donation_provinces = forms.MultipleChoiceField(
+        label=_("Donated licences only for organisations in"), required=False, choices=Province.choices,
+        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=_("None selected: every province. Hold Ctrl (⌘ on a Mac) to select several."),
+    )
+
     LISTING_FIELDS = ("title", "description", "idle_declared", "donation_quota")
+    OPEN_LICENCE_FIELDS = ("open_licence_sme_only", "open_licence_provinces")
+    DONATION_FIELDS = ("donation_sme_only", "donation_industries", "donation_provinces")
     TERMS_FIELDS = (
         "licence_kinds", "fee_model", "currency", "lump_sum", "entry_fee", "royalty_rate", "territory",
         "term_months", "field_of_use", "open_licence",
@@ -325,12 +350,16 @@ class ListingForm(TermsForm):
                 "idle_declared": listing.idle_declared,
                 "donation_quota": listing.donation_quota,
                 "patents": list(listing.patents.all()),
+                **{name: getattr(listing, name) for name in self.OPEN_LICENCE_FIELDS + self.DONATION_FIELDS},
             }
         super().__init__(*args, **kwargs)
+        self.fields["donation_industries"].choices = [(code, industry.name)
+                                                      for code, industry in sme.industries().items()]
         self.fields["patents"].queryset = Patent.objects.filter(owner=organisation).order_by("-created_at", "pk")
         self.fields["add_patents"].organisation = organisation
         if not organisation.is_demonstration:
-            del self.fields["donation_quota"]
+            for name in ("donation_quota", *self.DONATION_FIELDS):
+                del self.fields[name]
         self._new_number: numbers.PatentNumber | None = None
         self._new_ipc_codes: list[str] = []
 
@@ -343,6 +372,12 @@ class ListingForm(TermsForm):
 
     def terms_fields(self):
         return self.group(self.TERMS_FIELDS)
+
+    def open_licence_fields(self):
+        return self.group(self.OPEN_LICENCE_FIELDS)
+
+    def donation_fields(self):
+        return self.group(self.DONATION_FIELDS)
 
     def selected_patents(self) -> list[Patent]:
         """The chosen patents to show ticked: those posted (or the listing's), never the whole portfolio."""
@@ -444,4 +479,8 @@ class ListingForm(TermsForm):
             values["title"] = title
         if "donation_quota" in self.fields:
             values["donation_quota"] = data.get("donation_quota") or 0
+        for name in self.OPEN_LICENCE_FIELDS + self.DONATION_FIELDS:
+            if name in self.fields:
+                value = data.get(name)
+                values[name] = bool(value) if isinstance(self.fields[name], forms.BooleanField) else list(value or [])
         return values

@@ -460,6 +460,23 @@ def change_member_role(membership: Membership, *, actor: User, role: str) -> Mem
     return locked
 
 
+def set_signatory(membership: Membership, *, actor: User, value: bool) -> Membership:
+    """An owner marks a member as authorised signatory (may sign agreements for the organisation), or not.
+    Owners sign anyway; the flag matters for members."""
+    organisation = membership.organisation
+    with transaction.atomic():
+        require_member(actor, organisation, owner=True)
+        _lock(organisation)
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        before = {"is_signatory": locked.is_signatory}
+        locked.is_signatory = bool(value)
+        locked.save(update_fields=["is_signatory"])
+        audit.record("member.signatory_changed", actor=actor, target=locked, organisation=organisation,
+                     before=before, after={"is_signatory": locked.is_signatory, "email": locked.user.email})
+    membership.is_signatory = locked.is_signatory
+    return locked
+
+
 # --- SME profile ------------------------------------------------------------------------
 def save_sme_profile(
     organisation: Organisation,

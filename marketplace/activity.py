@@ -57,4 +57,5 @@ MARKETPLACE_LABELS = {
     "member.invitation_revoked": gettext_lazy("Invitation withdrawn"),
     "member.removed": gettext_lazy("Member removed"),
     "member.role_changed": gettext_lazy("Member's role changed"),
+    "member.signatory_changed": gettext_lazy("Authorised signatory changed"),
 }

@@ -31,6 +31,11 @@ EVENT_SHAPES: dict[str, frozenset[str]] = {
     "deal.status_changed": frozenset({"state", "previous", "side"}),
     # Another deal on the listing took an exclusive licence for a territory that overlaps this deal's offers.
     "deal.exclusivity_taken": frozenset({"listing", "licence_kind", "territory"}),
+    # The deal's licence agreement (negotiations.actions.agreements): a version was produced, failed, completed,
+    # superseded or voided (``status`` the agreement's, ``state`` the deal's after it) …
+    "deal.agreement_changed": frozenset({"agreement", "version", "status", "state"}),
+    # … or one side signed it (``side``); the room refreshes its agreement panel.
+    "deal.agreement_signed": frozenset({"agreement", "version", "side"}),
 }
 # Event types a deal room receives, in the order they are declared above.
 DEAL_EVENT_TYPES = tuple(name for name in EVENT_SHAPES if name.startswith("deal."))

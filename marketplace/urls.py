@@ -33,6 +33,7 @@ organisations = [
     path("<slug:slug>/invitations/<int:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),
     path("<slug:slug>/members/<int:pk>/remove/", views.remove_member, name="remove_member"),
     path("<slug:slug>/members/<int:pk>/role/", views.change_role, name="change_role"),
+    path("<slug:slug>/members/<int:pk>/signatory/", views.set_signatory, name="set_signatory"),
     *verification_views.urlpatterns,
 ]
 

@@ -338,6 +338,26 @@ def change_role(request, slug, pk):
     return redirect(organisation)
 
 
+@login_required
+@require_POST
+def set_signatory(request, slug, pk):
+    """An owner marks a member as authorised signatory of agreements (``value`` 1), or not (0)."""
+    organisation, membership = organisation_for(request, slug)
+    if membership is None:
+        raise Http404
+    target = get_object_or_404(Membership, pk=pk, organisation=organisation)
+    value = request.POST.get("value") == "1"
+    try:
+        actions.set_signatory(target, actor=request.user, value=value)
+    except actions.ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, (_("%(user)s may now sign agreements for %(org)s.") if value
+                                   else _("%(user)s no longer signs agreements for %(org)s."))
+                         % {"user": target.user, "org": organisation})
+    return redirect(organisation)
+
+
 def accept_invitation(request, token):
     invitation = get_object_or_404(Invitation.objects.select_related("organisation"), token=token)
     if not request.user.is_authenticated:

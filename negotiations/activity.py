@@ -21,6 +21,16 @@ LABELS = {
     "deal_message.posted": _("Deal message posted"),
     "deal_message.edited": _("Deal message edited"),
     "deal_message.deleted": _("Deal message deleted"),
+    "agreement.generated": _("Licence agreement produced"),
+    "agreement.failed": _("Licence agreement could not be produced"),
+    "agreement.signed": _("Licence agreement signed"),
+    "agreement.signature_refused": _("Signature of the licence agreement refused"),
+    "agreement.completed": _("Licence agreement signed by both parties"),
+    "agreement.voided": _("Licence agreement void"),
+    "open_licence.accepted": _("Open licence accepted"),
+    "open_licence.signature_refused": _("Open licence signature refused"),
+    "donation.claimed": _("Donated licence claimed"),
+    "donation.signature_refused": _("Donated licence signature refused"),
 }
 
 activity.register(LABELS)

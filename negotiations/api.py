@@ -53,7 +53,7 @@ class OfferSerializer(serializers.ModelSerializer):
         fields = ["id", "version", "side", "status", "created_at", "status_changed_at", "licence_kind",
                   "territory", "field_of_use", "term_months", "fee_model", "currency", "lump_sum_minor",
                   "entry_fee_minor", "royalty_rate_bp", "royalty_base", "minimum_annual_royalty_minor",
-                  "sublicensing_allowed", "valid_until", "note", "distinct_field_confirmed"]
+                  "sublicensing_allowed", "governing_law", "valid_until", "note", "distinct_field_confirmed"]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

@@ -26,7 +26,7 @@ from listings.forms import MoneyField, PercentField, bp_to_percent, from_minor, 
 from listings.models import Currency, FeeModel, LicenceKind
 from negotiations import territories
 from negotiations.terms import (
-    MAX_FIELD_OF_USE, MAX_NOTE, MAX_TERM_MONTHS, TERM_FIELDS, RoyaltyBase, clean_terms, end_of_day,
+    MAX_FIELD_OF_USE, MAX_NOTE, MAX_TERM_MONTHS, TERM_FIELDS, GoverningLaw, RoyaltyBase, clean_terms, end_of_day,
 )
 from negotiations.uploads import check_attachment
 
@@ -82,6 +82,9 @@ class OfferForm(forms.Form):
     minimum_annual_royalty = MoneyField(label=TERM_FIELDS["minimum_annual_royalty_minor"], required=False,
                                         help_text=_("Paid each year if the royalties come to less; royalty only."))
     sublicensing_allowed = forms.BooleanField(label=_("Sublicensing allowed"), required=False)
+    governing_law = forms.ChoiceField(label=TERM_FIELDS["governing_law"], choices=GoverningLaw.choices,
+                                      initial=GoverningLaw.PRC, required=False,
+                                      help_text=_("The law the licence agreement is governed by."))
     valid_until = forms.DateField(label=TERM_FIELDS["valid_until"],
                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                   help_text=_("The offer lapses at the end of this day."))
@@ -117,6 +120,7 @@ class OfferForm(forms.Form):
             "royalty_rate": bp_to_percent(terms["royalty_rate_bp"]) if terms.get("royalty_rate_bp") else None,
             "royalty_base": terms.get("royalty_base") or RoyaltyBase.NET_SALES,
             "sublicensing_allowed": bool(terms.get("sublicensing_allowed")),
+            "governing_law": terms.get("governing_law") or GoverningLaw.PRC,
             "valid_until": (timezone.localtime(valid_until, zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
                             if valid_until else None),
             "note": terms.get("note", ""),
@@ -159,6 +163,7 @@ class OfferForm(forms.Form):
             "royalty_rate_bp": percent_to_bp(rate) if rate is not None else 0,
             "royalty_base": data.get("royalty_base") or RoyaltyBase.NET_SALES,
             "sublicensing_allowed": bool(data.get("sublicensing_allowed")),
+            "governing_law": data.get("governing_law") or GoverningLaw.PRC,
             "valid_until": end_of_day(data["valid_until"]),
             "note": data.get("note", ""),
         }
@@ -242,3 +247,35 @@ class DeclineForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("The other party sees it."))
 
+
+
+class SignatureForm(forms.Form):
+    """The explicit act of signing: the signer's full name typed again, a confirmation, their password."""
+
+    typed_name = forms.CharField(label=_("Your full name"), max_length=150,
+                                 help_text=_("Type your full name exactly as it appears in your account."))
+    confirm = forms.BooleanField(label=_("I have read this agreement and sign it for my organisation, as its "
+                                         "authorised signatory."), required=False)
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput(attrs={"autocomplete":
+                                                                                           "current-password"}),
+                               help_text=_("We ask for it again to make sure it is you who signs."))
+
+
+class VerifyForm(forms.Form):
+    """A PDF to check, or the SHA-256 fingerprint of one."""
+
+    document = forms.FileField(label=_("Agreement PDF"), required=False)
+    sha256 = forms.CharField(label=_("or its SHA-256 fingerprint"), required=False, max_length=80,
+                             help_text=_("64 hexadecimal characters, as shown on the agreement page."))
+
+    def clean_sha256(self):
+        value = "".join((self.cleaned_data.get("sha256") or "").split()).lower()
+        if value and (len(value) != 64 or any(ch not in "0123456789abcdef" for ch in value)):
+            raise ValidationError(_("A SHA-256 fingerprint is 64 hexadecimal characters (0-9, a-f)."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("document") and not data.get("sha256"):
+            raise ValidationError(_("Upload the PDF or paste its SHA-256 fingerprint."))
+        return data

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from marketplace import notifications
 
 KINDS = ("deal.opened", "deal.offer", "deal.accepted", "deal.offer_withdrawn", "deal.offer_expired",
-         "deal.ended", "deal.message", "deal.exclusivity")
+         "deal.ended", "deal.message", "deal.exclusivity", "deal.agreement_ready", "deal.agreement_signed",
+         "deal.agreement_completed", "deal.completed", "deal.open_licence_accepted", "deal.donation_claimed")
 
 
 def _state_label(code: str) -> str:
@@ -64,6 +65,30 @@ def render(kind: str, data: dict) -> dict:
         title = _("“%(listing)s” is now licensed exclusively in part of your territory") % names
         body = _("Another licensee agreed an exclusive licence covering %(places)s. An exclusive or overlapping "
                  "licence there can no longer be agreed.") % {"places": _places(data)}
+    elif kind == "deal.open_licence_accepted":
+        title = _("%(licensee)s accepted the open licence of “%(listing)s”") % names
+        body = _("The licence agreement is signed on your published terms; it is in the deal.")
+    elif kind == "deal.donation_claimed":
+        title = _("%(licensee)s claimed a donated licence of “%(listing)s”") % names
+        body = _("Place %(place)s of %(quota)s is claimed; the signed agreement is in the deal.") % {
+            "place": data.get("place") or "", "quota": data.get("quota") or ""}
+    elif kind == "deal.agreement_ready":
+        title = _("The licence agreement for “%(listing)s” is ready to sign") % names
+        body = _("Agreement %(reference)s between %(licensor)s and %(licensee)s waits for the signature of each "
+                 "party's authorised signatory.") % {**names, "reference": data.get("reference") or ""}
+    elif kind == "deal.agreement_signed":
+        title = _("%(actor)s signed the licence agreement for “%(listing)s”") % names
+        body = _("Agreement %(reference)s now waits for your side's signature.") % {
+            "reference": data.get("reference") or ""}
+    elif kind == "deal.agreement_completed":
+        title = _("The licence agreement for “%(listing)s” is signed by both parties") % names
+        body = _("Agreement %(reference)s is complete: download the signed PDF from the deal room.") % {
+            "reference": data.get("reference") or ""}
+        if data.get("state") == "awaiting_payment":
+            body += " " + _("The licence fee is now due.")
+    elif kind == "deal.completed":
+        title = _("The deal for “%(listing)s” is completed") % names
+        body = _("The licence is granted.")
     else:
         raise ValueError(f"not a deal notification: {kind!r}")
     return {"title": title, "body": body}

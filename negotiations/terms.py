@@ -8,6 +8,7 @@ A term sheet has exactly the keys of ``TERM_FIELDS`` (the same names as the fiel
     lump_sum_minor, entry_fee_minor, minimum_annual_royalty_minor       integers >= 0 in minor units
     royalty_rate_bp     0..10000 basis points           royalty_base    RoyaltyBase value
     sublicensing_allowed  bool                          valid_until     aware datetime: the offer expires after it
+    governing_law       GoverningLaw value (the law the agreement is governed by; PRC law when not given)
     note                text (at most 2000 characters)
 
     clean_terms(data, *, now=None) -> dict                 ValidationError({field: message}) when anything is wrong
@@ -40,6 +41,15 @@ class RoyaltyBase(models.TextChoices):
     NET_SALES = "net_sales", gettext_lazy("Net sales")
 
 
+class GoverningLaw(models.TextChoices):
+    """The law the parties choose for their agreement (and the courts that hear disputes about it)."""
+
+    PRC = "prc", gettext_lazy("Laws of the People's Republic of China")
+    HONG_KONG = "hk", gettext_lazy("Laws of the Hong Kong SAR")
+    ENGLAND = "england", gettext_lazy("Laws of England and Wales")
+    SINGAPORE = "sg", gettext_lazy("Laws of Singapore")
+
+
 # The fields of a term sheet in the order they are shown, with their labels.
 TERM_FIELDS = {
     "licence_kind": gettext_lazy("Licence"),
@@ -54,6 +64,7 @@ TERM_FIELDS = {
     "royalty_base": gettext_lazy("Royalty base"),
     "minimum_annual_royalty_minor": gettext_lazy("Minimum annual royalty"),
     "sublicensing_allowed": gettext_lazy("Sublicensing"),
+    "governing_law": gettext_lazy("Governing law"),
     "valid_until": gettext_lazy("Valid until"),
     "note": gettext_lazy("Note"),
 }
@@ -130,6 +141,8 @@ def _clean_field(name: str, value, now: datetime.datetime):  # noqa: C901 - one 
                        % {"value": value, "codes": ", ".join(Currency.values)})
     if name == "royalty_base":
         return _choice(value, RoyaltyBase, _("Choose what the royalty is calculated on."))
+    if name == "governing_law":
+        return _choice(value, GoverningLaw, _("Choose the law that governs the agreement."))
     if name in AMOUNT_FIELDS:
         if not _is_int(value):
             raise ValidationError(_("Enter an amount."), code="invalid")
@@ -190,6 +203,7 @@ def clean_terms(data: dict, *, now: datetime.datetime | None = None) -> dict:
         errors[NON_FIELD_ERRORS] = ValidationError(_("Unknown terms: %(names)s.") % {"names": ", ".join(unknown)},
                                                    code="unknown_field")
     cleaned: dict = {}
+    data = {"governing_law": str(GoverningLaw.PRC), **data}  # the one term older callers may leave out
     for name in TERM_FIELDS:
         if name not in data:
             errors[name] = ValidationError(_("This term is missing."), code="required")
@@ -236,6 +250,7 @@ def defaults_from_listing(listing, *, now: datetime.datetime | None = None, vali
         "royalty_rate_bp": amount("royalty_rate_bp"),
         "royalty_base": str(RoyaltyBase.NET_SALES),
         "sublicensing_allowed": False,
+        "governing_law": str(GoverningLaw.PRC),
         "valid_until": now + datetime.timedelta(days=validity_days),
         "note": "",
     }
@@ -272,7 +287,8 @@ def display_value(field: str, terms: dict) -> str:
         if not value:
             return ""
         return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
-    choices = {"licence_kind": LicenceKind, "fee_model": FeeModel, "currency": Currency, "royalty_base": RoyaltyBase}
+    choices = {"licence_kind": LicenceKind, "fee_model": FeeModel, "currency": Currency, "royalty_base": RoyaltyBase,
+               "governing_law": GoverningLaw}
     if field in choices:
         return _label_of(choices[field], value)
     return "" if value is None else str(value)

@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from negotiations.views import deals, impact, room
+from negotiations.views import agreements, deals, grants, impact, room
 
 urlpatterns = [
     path("deals/", deals.deal_list, name="deal_list"),
     path("deals/open/", deals.deal_open, name="deal_open"),
     path("deals/open/from-request/<int:cid>/", deals.deal_open_from_request, name="deal_open_from_request"),
+    path("deals/open-licence/<int:pk>/", grants.open_licence_accept, name="open_licence_accept"),
+    path("deals/donation/<int:pk>/", grants.donation_claim, name="donation_claim"),
     path("deals/<int:pk>/", room.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/live/", room.deal_live, name="deal_live"),
     path("deals/<int:pk>/accept/", room.deal_accept, name="deal_accept"),
@@ -18,6 +20,14 @@ urlpatterns = [
     path("deals/<int:pk>/messages/<int:mid>/edit/", room.message_edit, name="deal_message_edit"),
     path("deals/<int:pk>/messages/<int:mid>/delete/", room.message_delete, name="deal_message_delete"),
     path("deals/<int:pk>/attachments/<int:aid>/", deals.attachment_download, name="deal_attachment"),
+    path("deals/<int:pk>/agreement/", agreements.agreement_page, name="deal_agreement"),
+    path("deals/<int:pk>/agreement/<int:version>.pdf", agreements.agreement_pdf, name="deal_agreement_pdf"),
+    path("deals/<int:pk>/agreement/<int:version>/signed.pdf", agreements.agreement_signed_pdf,
+         name="deal_agreement_signed_pdf"),
+    path("deals/<int:pk>/agreement/<int:version>/sign/", agreements.agreement_sign, name="deal_agreement_sign"),
+    path("agreements/failed/", agreements.failed_agreements, name="agreements_failed"),
+    path("agreements/<int:aid>/retry/", agreements.agreement_retry, name="agreement_retry"),
+    path("agreements/verify/", agreements.agreement_verify, name="agreement_verify"),
     path("donations/impact/", impact.impact_page, name="donation_impact"),
     path("donations/impact.csv", impact.impact_csv, name="donation_impact_csv"),
     path("donations/impact/<int:year>.pdf", impact.impact_report, name="donation_impact_report"),

@@ -140,14 +140,15 @@ def _notice_data(deal: Deal, side: str | None, **extra) -> dict:
             "state": deal.state, **extra}
 
 
-def _notify(deal: Deal, kind: str, *, side: str | None, actor, only=None, **extra) -> None:
+def _notify(deal: Deal, kind: str, *, side: str | None, actor, only=None, url: str | None = None, **extra) -> None:
     """A ``deal.*`` notification to each member of both parties but the actor, in each one's language
     (``only``: a set of user ids to limit it to). Emailed per each person's preference (instant or digest)."""
     from negotiations.notices import render
 
     data = _notice_data(deal, side, **extra)
     render(kind, data)  # a bad kind or incomplete data fails here, inside the action
-    batch = [notifications.build(user, kind, "", "", deal.get_absolute_url(), organisation=organisation, data=data)
+    link = url or deal.get_absolute_url()
+    batch = [notifications.build(user, kind, "", "", link, organisation=organisation, data=data)
              for user, organisation in _members(deal.licensor, deal.licensee, exclude=actor)
              if only is None or user.pk in only]
     notifications.deliver(batch)

@@ -133,6 +133,9 @@ def end_deal(deal: Deal, *, actor, reason: str = "") -> Deal:
         offer = _open_offer(locked)
         if offer is not None:
             _set_offer_status(offer, OfferStatus.CLOSED)
+        from negotiations.actions.agreements import void_live_agreement
+
+        void_live_agreement(locked)  # backing out while signing: the agreement out for signature is void
         _move(locked, target, actor=actor, side=side, reason=reason)
         _notify(locked, "deal.ended", side=side, actor=actor, reason=reason)
     deal.refresh_from_db()

@@ -173,6 +173,9 @@ def accept_offer(deal: Deal, *, actor, version: int, confirm_distinct_field: boo
                              % {"n": offer.version})
         require_verified(locked.licensee, VerifiedOnly.OPEN_DEAL)
         require_verified(locked.licensor, VerifiedOnly.OPEN_DEAL)
+        blocked = exclusivity.open_licence_block(locked.listing, offer.licence_kind)  # read under the listing lock
+        if blocked:
+            raise ExclusivityConflict(blocked)
         confirmed = offer.distinct_field_confirmed or (side == Side.LICENSOR and confirm_distinct_field)
         places = exclusivity.conflicting_places(locked, offer, field_split_confirmed=confirmed)
         if places:
@@ -192,6 +195,11 @@ def accept_offer(deal: Deal, *, actor, version: int, confirm_distinct_field: boo
         _notify(locked, "deal.accepted", side=side, actor=actor, version=offer.version)
         if offer.is_exclusive:
             _tell_other_deals(locked, offer)
+        # The licence agreement, in the same transaction: out for signature (agreed → signing), or FAILED for
+        # staff to retry with the deal still agreed.
+        from negotiations.actions.agreements import generate_agreement
+
+        generate_agreement(locked, actor=actor, offer=offer)
     deal.refresh_from_db()
     return deal
 

@@ -105,28 +105,20 @@ class Agreement(models.Model):
         """The reference printed on every page: PB-<deal>-<version>."""
         return f"PB-{self.deal_id}-{self.version}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._stored = {name: getattr(instance, name) for name in _FROZEN_WHEN_FINAL if name in instance.__dict__}
-        instance._stored["pdf"] = instance.__dict__.get("pdf") and str(instance.pdf)
-        instance._stored["final_pdf"] = instance.__dict__.get("final_pdf") and str(instance.final_pdf)
-        return instance
-
     def save(self, *args, **kwargs):
-        stored = getattr(self, "_stored", None)
-        if stored and not self._state.adding:
-            frozen = (_FROZEN_WHEN_FINAL if stored.get("final_sha256")
-                      else _FROZEN_WHEN_PRODUCED if stored.get("pdf_sha256") else ())
-            for name in frozen:
-                if name not in stored:
-                    continue
-                now = str(getattr(self, name)) if name in ("pdf", "final_pdf") else getattr(self, name)
-                if (now or None) != (stored[name] or None):
-                    raise ImmutableAgreement(f"agreement {self.pk}: {name} is fixed once the document is produced")
+        # Compared with the row as stored (not with what this instance loaded: a stale or refreshed instance
+        # must not slip a change through).
+        if not self._state.adding and self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values(*_FROZEN_WHEN_FINAL).first()
+            if stored is not None:
+                frozen = (_FROZEN_WHEN_FINAL if stored.get("final_sha256")
+                          else _FROZEN_WHEN_PRODUCED if stored.get("pdf_sha256") else ())
+                for name in frozen:
+                    now = str(getattr(self, name)) if name in ("pdf", "final_pdf") else getattr(self, name)
+                    if (now or None) != (stored[name] or None):
+                        raise ImmutableAgreement(
+                            f"agreement {self.pk}: {name} is fixed once the document is produced")
         super().save(*args, **kwargs)
-        self._stored = {name: getattr(self, name) for name in _FROZEN_WHEN_FINAL}
-        self._stored["pdf"], self._stored["final_pdf"] = str(self.pdf), str(self.final_pdf)
 
     def signature_of(self, side: str):
         return next((s for s in self.signatures.all() if s.side == side), None)

@@ -26,7 +26,7 @@ from django.utils.translation import pgettext_lazy
 
 from listings.models import Currency, FeeModel, LicenceKind, Listing
 from marketplace.models import Organisation
-from negotiations.terms import TERM_FIELDS, RoyaltyBase  # the term-sheet fields, in the order a reader sees them
+from negotiations.terms import TERM_FIELDS, GoverningLaw, RoyaltyBase  # the term-sheet fields, in the order a reader sees them
 
 
 class Side(models.TextChoices):
@@ -212,6 +212,8 @@ class Offer(models.Model):
                                     default=RoyaltyBase.NET_SALES)
     minimum_annual_royalty_minor = models.BigIntegerField(_("minimum annual royalty"), default=0)
     sublicensing_allowed = models.BooleanField(_("sublicensing allowed"), default=False)
+    governing_law = models.CharField(_("governing law"), max_length=16, choices=GoverningLaw.choices,
+                                     default=GoverningLaw.PRC)
     valid_until = models.DateTimeField(_("valid until"))
     note = models.TextField(_("note"), blank=True)
     # The licensor's explicit confirmation that this field of use is distinct from fields already licensed

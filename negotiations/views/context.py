@@ -21,6 +21,7 @@ from negotiations.models import (
     OfferStatus,
     Side,
 )
+from negotiations.views.agreements import agreement_panel
 
 # data-live-section name → the include that renders it (page and live endpoint alike).
 SECTIONS = {
@@ -73,6 +74,13 @@ def whose_move(deal: Deal, side: str, current: Offer | None) -> str:
     if deal.state == DealState.AGREED:
         return _("Both sides agreed on version %(n)s. The licence agreement comes next.") % {
             "n": deal.agreed_offer.version if deal.agreed_offer else deal.current_version}
+    if deal.state == DealState.SIGNING:
+        return _("The terms are agreed and the licence agreement is out for signature: an authorised signatory of "
+                 "each side signs it.")
+    if deal.state == DealState.AWAITING_PAYMENT:
+        return _("The agreement is signed by both parties. The licence fee is now due.")
+    if deal.state == DealState.COMPLETED:
+        return _("The agreement is signed and the licence is granted.")
     if deal.state == DealState.DECLINED:
         return _("%(org)s declined this deal.") % {"org": deal.licensor.name}
     if deal.state == DealState.WITHDRAWN:
@@ -125,6 +133,7 @@ def room_context(request, deal: Deal, side: str) -> dict:
                        and deal.state != DealState.COMPLETED,
         "exclusive_places": territories.display(places) if places else "",
         "thread": _thread(deal, request.user),
+        **agreement_panel(deal, request.user, side),
     }
 
 

@@ -90,15 +90,17 @@ def test_two_parties_negotiate_three_versions_and_agree_live(daphne_server, brow
     assert "一次性付费" in institute.locator("#version-3 tr[data-field=lump_sum_minor]").inner_text()
     shoot(institute, "deal-room-version-3-zh")
 
-    # The institute accepts version 3; the SME sees the deal agreed without reloading.
+    # The institute accepts version 3; the SME sees the deal agreed, its agreement out for signature (the
+    # agreement is generated at once), without reloading, with the button to sign it.
     sme.evaluate("window.__notReloaded = true")
     institute.locator("#accept-form button[type=submit]").click()
     institute.wait_for_load_state()
-    institute.locator("#deal-state[data-state=agreed]").wait_for()
-    sme.locator("#deal-state[data-state=agreed]").wait_for(timeout=10_000)
+    institute.locator("#deal-state[data-state=signing]").wait_for()
+    sme.locator("#deal-state[data-state=signing]").wait_for(timeout=10_000)
     assert sme.evaluate("window.__notReloaded") is True
-    assert sme.locator("#deal-state").inner_text() == "Agreed"
+    assert sme.locator("#deal-state").inner_text() == "Signing"
     assert sme.locator("#version-3 .badge").first.inner_text() == "Accepted"
+    sme.locator("#sign-button").wait_for(timeout=10_000)
     shoot(sme, "deal-room-agreed-en")
     # On a phone the room still shows the state, whose move and the versions without sideways scrolling.
     sme.set_viewport_size({"width": 390, "height": 844})

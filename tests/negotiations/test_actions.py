@@ -125,9 +125,11 @@ def test_only_the_other_side_accepts_the_current_version(parties):
         actions.accept_offer(deal, actor=parties.licensee_user, version=1)
     actions.accept_offer(deal, actor=parties.colleague, version=1)
     deal.refresh_from_db()
-    assert deal.state == DealState.AGREED and deal.agreed_offer.version == 1 and deal.waiting_for == ""
+    # agreed, and the licence agreement generated at once: out for signature
+    assert deal.state == DealState.SIGNING and deal.agreed_offer.version == 1 and deal.waiting_for == ""
     types = list(DealEvent.objects.filter(deal=deal).values_list("type", flat=True))
-    assert types[-2:] == ["deal.offer_accepted", "deal.status_changed"]
+    assert types[-4:] == ["deal.offer_accepted", "deal.status_changed", "deal.status_changed",
+                         "deal.agreement_changed"]  # agreed, then signing: the agreement is out
     assert Notification.objects.filter(kind="deal.accepted", recipient=parties.licensee_user).exists()
 
 

@@ -31,7 +31,7 @@ def test_a_second_licence_in_an_exclusively_licensed_territory_is_refused(partie
 def test_a_territory_that_does_not_overlap_can_be_agreed(parties):
     agree(parties, parties.licensee, licence_kind="sole", territory=["CN-GD", "HK"])
     rival = agree(parties, parties.rival, licence_kind="exclusive", territory=["CN-ZJ", "FR"])
-    assert rival.state == DealState.AGREED
+    assert rival.state == DealState.SIGNING
 
 
 def test_distinct_fields_of_use_need_the_licensors_confirmation(parties):
@@ -42,7 +42,7 @@ def test_distinct_fields_of_use_need_the_licensors_confirmation(parties):
         actions.accept_offer(rival, actor=parties.licensor_user, version=1)
     actions.accept_offer(rival, actor=parties.licensor_user, version=1, confirm_distinct_field=True)
     rival.refresh_from_db()
-    assert rival.state == DealState.AGREED and rival.agreed_offer.field_of_use == "Grid storage"
+    assert rival.state == DealState.SIGNING and rival.agreed_offer.field_of_use == "Grid storage"
 
 
 def test_a_licensee_cannot_confirm_distinct_fields_for_the_licensor(parties):
@@ -73,4 +73,4 @@ def test_other_open_deals_in_the_territory_are_told(parties, make_user, make_org
 def test_an_ended_exclusive_deal_frees_its_territory(parties):
     first = agree(parties, parties.licensee, licence_kind="assignment", territory=["WORLD"])
     actions.end_deal(first, actor=parties.licensee_user, reason="Funding fell through")
-    assert agree(parties, parties.rival, licence_kind="exclusive", territory=["CN"]).state == DealState.AGREED
+    assert agree(parties, parties.rival, licence_kind="exclusive", territory=["CN"]).state == DealState.SIGNING

@@ -18,7 +18,8 @@ def sheet(**changes):
         "licence_kind": "non_exclusive", "territory": ["CN"], "field_of_use": "", "term_months": 36,
         "fee_model": "lump_sum", "currency": "CNY", "lump_sum_minor": 20_000_000, "entry_fee_minor": 0,
         "minimum_annual_royalty_minor": 0, "royalty_rate_bp": 0, "royalty_base": "net_sales",
-        "sublicensing_allowed": False, "valid_until": NOW + datetime.timedelta(days=14), "note": "",
+        "sublicensing_allowed": False, "governing_law": "prc", "valid_until": NOW + datetime.timedelta(days=14),
+        "note": "",
     }
     return {**base, **changes}
 
@@ -116,7 +117,8 @@ def test_summary_leaves_out_what_the_fee_model_ignores():
         assert royalty["Note"] == "Net of VAT"
         assert "Lump sum" not in royalty and "Minimum annual royalty" not in royalty
         free = [label for label, _value in summary(sheet(fee_model="free", lump_sum_minor=0))]
-        assert free == ["Licence", "Territory", "Field of use", "Term", "Fee model", "Sublicensing", "Valid until"]
+        assert free == ["Licence", "Territory", "Field of use", "Term", "Fee model", "Sublicensing", "Governing law",
+                        "Valid until"]
 
 
 def test_diff_lists_exactly_the_changed_fields():
@@ -178,7 +180,8 @@ def test_defaults_from_a_listing(verified_holder, patent_factory, listing_factor
         "licence_kind": "exclusive", "territory": ["CN"], "field_of_use": "electric bicycles", "term_months": None,
         "fee_model": "entry_fee_royalty", "currency": "CNY", "lump_sum_minor": 0, "entry_fee_minor": 5_000_000,
         "minimum_annual_royalty_minor": 0, "royalty_rate_bp": 350, "royalty_base": "net_sales",
-        "sublicensing_allowed": False, "valid_until": NOW + datetime.timedelta(days=14), "note": "",
+        "sublicensing_allowed": False, "governing_law": "prc", "valid_until": NOW + datetime.timedelta(days=14),
+        "note": "",
     }
     assert clean_terms(defaults, now=NOW) == defaults
 

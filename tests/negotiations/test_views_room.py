@@ -58,7 +58,7 @@ def test_three_versions_through_the_pages_and_agreement(client, deal_parties):
     response = licensor.post(reverse("deal_accept", args=[deal.pk]), {"version": 3}, follow=True)
     assert "You accepted version 3" in _text(response)
     deal.refresh_from_db()
-    assert deal.state == DealState.AGREED and deal.agreed_offer.version == 3
+    assert deal.state == DealState.SIGNING and deal.agreed_offer.version == 3  # agreed; the agreement is out
     page = _text(licensee.get(room(deal)))
     assert "Agreed on version 3" in page and 'id="offer-form"' not in page and 'id="accept-form"' not in page
 

@@ -65,7 +65,8 @@ class Command(BaseCommand):
             deal = actions.open_deal(agreed, sme, actor=sme_user,
                                      message="We would like to license this under your published terms.")
             actions.accept_offer(deal, actor=institute_user, version=1)
-            self.stdout.write(self.style.SUCCESS(f"Demo deal {deal.pk} agreed: /deals/{deal.pk}/"))
+            self.stdout.write(self.style.SUCCESS(f"Demo deal {deal.pk} agreed, its licence agreement out for "
+                                                 f"signature: /deals/{deal.pk}/agreement/"))
 
     def _negotiation(self, listing, sme, sme_user, institute_user) -> Deal:
         first = terms.defaults_from_listing(listing)

@@ -1,0 +1,52 @@
+"""As new users, in a browser: a small enterprise on a phone claims a donated licence from the listing page in one
+form and lands on its deal with the signed PDF to download; a medium enterprise sees why it is refused and nothing
+to sign."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from negotiations import actions
+from negotiations.models import DonationClaim
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import off_the_event_loop
+from tests.negotiations.grants import grants, sign  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_small_enterprise_claims_and_a_medium_one_is_refused(page, live_server, login, shoot, request):
+    def set_up():
+        grants = request.getfixturevalue("grants")
+        for n in range(2):
+            early = grants.make_sme(f"Early Cells {n}")
+            actions.claim_donation(grants.donation, early, actor=early.user, statement="Pilot line.",
+                                   **sign(early.user))
+        return grants, grants.make_sme("Tiny Cells"), grants.make_sme("Acme Ltd", size="medium")
+
+    grants, small, medium = off_the_event_loop(set_up)
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, small.user.email)
+    page.goto(f"{live_server.url}{grants.donation.get_absolute_url()}")
+    expect(page.locator("#donation-places")).to_have_text("2 of 5 places claimed")
+    button = page.locator("#claim-donation")
+    expect(button).to_be_in_viewport()  # under the terms, before the patents
+    button.click()
+    page.fill("textarea[name=statement]", "De-icing the blades of our wind farm.")
+    page.fill("input[name=typed_name]", small.user.full_name)
+    page.check("input[name=confirmed]")
+    page.fill("input[name=password]", PASSWORD)
+    shoot(page, "donation-claim-phone")
+    page.click("#grant-form button[type=submit]")
+    expect(page.get_by_role("link", name="Download the signed PDF")).to_be_visible()
+    shoot(page, "donation-deal-phone")
+    assert DonationClaim.objects.filter(organisation=small).count() == 1
+
+    page.context.clear_cookies()
+    login(page, medium.user.email)
+    page.goto(f"{live_server.url}/deals/donation/{grants.donation.pk}/")
+    expect(page.locator("#not-eligible")).to_contain_text(
+        "Acme Ltd is classed as a medium enterprise (2011 SME classification).")
+    expect(page.locator("#grant-form")).to_have_count(0)
+    shoot(page, "donation-refused-phone")
