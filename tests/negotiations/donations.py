@@ -6,21 +6,25 @@
              three verified SMEs with size profiles (Tiny Cells, Guangdong, industry; Byte Studio, Zhejiang,
              software; Micro Mill, Guangdong, industry), each with an owner
     donate(listing, sme, *, at=None, **snapshot) -> DonationClaim
-             a donated licence: the deal (origin donation, completed) and its claim, snapshots from the SME's
-             profile and the listing's list price unless given; ``at`` sets when it was claimed
+             a donated licence claimed by the SME's owner through ``negotiations.actions.claim_donation``
+             (the deal completed); ``at`` back-dates it, ``snapshot`` overrides what the claim recorded
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.utils import timezone
 
 from marketplace import actions as org_actions
-from marketplace.models import OrganisationKind
+from marketplace.models import MemberRole, Membership, OrganisationKind
+from negotiations import actions, pdf
 from negotiations.models import Deal, DealOrigin, DealState, DonationClaim, Side
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -58,7 +62,42 @@ def donors(make_user, make_org, make_listing):
 
 
 def donate(listing, sme, *, at: datetime.datetime | None = None, state=DealState.COMPLETED, **snapshot):
-    """A donated licence of ``listing`` to ``sme`` as the claim action leaves it (created directly)."""
+    """A donated licence of ``listing`` to ``sme``: claimed by the SME's owner through
+    ``negotiations.actions.claim_donation`` (agreement generated and signed, deal completed). ``at`` back-dates
+    the claim; ``snapshot`` overrides what the claim recorded (size_class, province, industry,
+    value_forgone_minor, currency). A deal in another ``state`` (a claim whose deal was withdrawn, or one still
+    signing) cannot come from the action: that claim is created directly."""
+    if state != DealState.COMPLETED:
+        return _claim_row(listing, sme, at=at, state=state, **snapshot)
+    owner = Membership.objects.filter(organisation=sme, role=MemberRole.OWNER).select_related("user").first().user
+    with mock.patch.object(pdf, "render_pdf", _placeholder_pdf):
+        claim = actions.claim_donation(listing, sme, actor=owner, statement="Pilot line use",
+                                       typed_name=owner.full_name, password=PASSWORD, confirmed=True,
+                                       ip_address="203.0.113.9", user_agent="pytest")
+    assert claim.deal.state == DealState.COMPLETED
+    changes = {**snapshot, **({"created_at": at} if at else {})}
+    if changes:
+        DonationClaim.objects.filter(pk=claim.pk).update(**changes)
+        claim.refresh_from_db()
+    return claim
+
+
+_render_pdf = pdf.render_pdf
+
+
+@functools.cache
+def _placeholder() -> bytes:
+    return _render_pdf("<p>Agreement</p>")
+
+
+def _placeholder_pdf(html, **kwargs) -> bytes:
+    """The agreement and signature pages of a claim are one rendered placeholder page: the impact figures never
+    read them, and rendering each real agreement would make every test here seconds slower."""
+    return _placeholder()
+
+
+def _claim_row(listing, sme, *, at=None, state=DealState.COMPLETED, **snapshot):
+    """The deal (origin donation, in ``state``) and its claim, created directly."""
     profile = getattr(sme, "sme_profile", None)
     now = at or timezone.now()
     deal = Deal.objects.create(listing=listing, licensor=listing.owner, licensee=sme, state=state,
@@ -68,7 +107,7 @@ def donate(listing, sme, *, at: datetime.datetime | None = None, state=DealState
         "size_class": profile.size_class if profile else "",
         "province": sme.province,
         "industry": profile.industry if profile else "",
-        "value_forgone_minor": listing.upfront_price_minor or listing.lump_sum_minor or 0,
+        "value_forgone_minor": listing.upfront_minor,
         "currency": listing.currency,
         **snapshot,
     }
