@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from negotiations.views import agreements, deals, disputes, grants, mediators, room
+from negotiations.views import agreements, deals, disputes, grants, impact, mediators, room
 
 urlpatterns = [
     path("deals/", deals.deal_list, name="deal_list"),
@@ -43,4 +43,7 @@ urlpatterns = [
     path("disputes/mediators/<int:uid>/revoke/", mediators.mediator_revoke, name="mediator_revoke"),
     path("disputes/<int:did>/assign/", mediators.dispute_assign, name="dispute_assign"),
     path("disputes/<int:did>/close/", mediators.dispute_staff_close, name="dispute_staff_close"),
+    path("donations/impact/", impact.impact_page, name="donation_impact"),
+    path("donations/impact.csv", impact.impact_csv, name="donation_impact_csv"),
+    path("donations/impact/<int:year>.pdf", impact.impact_report, name="donation_impact_report"),
 ]
