@@ -147,8 +147,9 @@ def generate_agreement(deal: Deal, *, actor=None, offer: Offer | None = None) ->
         if locked.state == DealState.AGREED:
             _move(locked, DealState.SIGNING, actor=actor, side=side)
         _event(locked, agreement)
-        _notify(locked, "deal.agreement_ready", side=None, actor=actor, version=version,
-                reference=agreement.reference)
+        if locked.origin == DealOrigin.NEGOTIATED:  # a one-click grant is signed at once and notified as such
+            _notify(locked, "deal.agreement_ready", side=None, actor=actor, version=version,
+                    reference=agreement.reference)
     return agreement
 
 
@@ -213,6 +214,9 @@ def _refusal(agreement: Agreement, deal: Deal, *, actor, typed_name, password, c
     blocked = blocked_reason(deal.organisation_of(side), VerifiedOnly.SIGN)
     if blocked:
         return side, blocked, "not_verified"
+    if deal.disputed and agreement.offer.proposed_in_id is None:
+        return side, _("This deal is in mediation: agreement %(ref)s waits until the dispute is closed, or the "
+                       "mediator's revised terms are agreed and signed.") % {"ref": agreement.reference}, "paused"
     if agreement.status != AgreementStatus.SIGNING:
         return side, (_("Agreement %(ref)s is %(status)s: it can no longer be signed.")
                       % {"ref": agreement.reference, "status": agreement.get_status_display().lower()}), "not_signing"
@@ -336,8 +340,11 @@ def _finalise(deal: Deal, agreement: Agreement, *, actor) -> None:
         else:
             _complete_locked(deal, agreement.offer, actor=actor)
     _event(deal, agreement)
+    # A one-click grant tells the licensor once, in its own notice (open licence accepted, donation claimed).
+    sides = None if deal.origin == DealOrigin.NEGOTIATED else (Side.LICENSEE,)
     _notify(deal, "deal.agreement_completed", side=None, actor=None, version=agreement.version,
-            reference=agreement.reference, state=deal.state, url=reverse("deal_agreement", args=[deal.pk]))
+            reference=agreement.reference, state=deal.state, url=reverse("deal_agreement", args=[deal.pk]),
+            sides=sides)
 
 
 def _complete_locked(deal: Deal, offer: Offer, *, actor) -> None:

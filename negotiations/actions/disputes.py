@@ -284,6 +284,9 @@ def accept_proposal(offer: Offer, *, actor) -> Offer:
         other = f"{Side(side).other}_accepted_at"
         both = getattr(locked, other) is not None
         if both:
+            blocked = exclusivity.open_licence_block(deal.listing, locked.licence_kind)
+            if blocked:
+                raise ExclusivityConflict(blocked)
             places = exclusivity.conflicting_places(deal, locked)
             if places:
                 raise ExclusivityConflict(_("This listing is already licensed exclusively in %(places)s, which "

@@ -142,4 +142,5 @@ class MediatorAccreditation(models.Model):
                                                name="one_current_accreditation_per_user")]
 
     def __str__(self):
-        return f"{self.user} (mediator, {self.organisation})"
+        # No words: the activity log shows this (stored when the entry is written) in every language.
+        return f"{self.user} · {self.organisation}"
