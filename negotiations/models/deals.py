@@ -16,7 +16,6 @@ through ``negotiations.actions``.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -26,6 +25,7 @@ from django.utils.translation import pgettext_lazy
 
 from listings.models import Currency, FeeModel, LicenceKind, Listing
 from marketplace.models import Organisation
+from negotiations.storage import LookupStorage
 from negotiations.terms import TERM_FIELDS, GoverningLaw, RoyaltyBase  # the term-sheet fields, in the order a reader sees them
 
 
@@ -290,42 +290,9 @@ class Message(models.Model):
         return self.created_at + timezone.timedelta(seconds=EDIT_WINDOW_SECONDS)
 
 
-class _DealAttachmentStorage(Storage):
-    """``STORAGES["deal_attachments"]`` looked up at each call (a FileField fixes its storage when the model
-    loads; this way a changed setting — another location, object storage, a test's directory — applies)."""
-
-    def _target(self):
-        return storages["deal_attachments"]
-
-    def save(self, name, content, max_length=None):
-        return self._target().save(name, content, max_length=max_length)
-
-    def open(self, name, mode="rb"):
-        return self._target().open(name, mode)
-
-    def delete(self, name):
-        return self._target().delete(name)
-
-    def exists(self, name):
-        return self._target().exists(name)
-
-    def size(self, name):
-        return self._target().size(name)
-
-    def path(self, name):
-        return self._target().path(name)
-
-    def url(self, name):
-        raise ValueError("deal attachments have no URL; negotiations' download view serves them to parties")
-
-    def listdir(self, path):
-        return self._target().listdir(path)
-
-    def generate_filename(self, filename):
-        return self._target().generate_filename(filename)
-
-
-_DEAL_ATTACHMENT_STORAGE = _DealAttachmentStorage()
+# Looked up at each call (a FileField fixes its storage when the model loads; this way a changed setting —
+# another location, object storage, a test's directory — applies).
+_DEAL_ATTACHMENT_STORAGE = LookupStorage("deal_attachments")
 
 
 def _attachment_storage():
