@@ -352,8 +352,8 @@ def set_signatory(request, slug, pk):
     except actions.ActionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, (_("%(user)s may now sign agreements for %(org)s.") if value
-                                   else _("%(user)s no longer signs agreements for %(org)s."))
+        messages.success(request, (_("%(user)s may now sign agreements for the organisation (%(org)s).") if value
+                                   else _("%(user)s no longer signs agreements for the organisation (%(org)s)."))
                          % {"user": target.user, "org": organisation})
     return redirect(organisation)
 
