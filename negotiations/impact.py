@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from listings.models import Listing
+from listings.models import Listing, ListingState
 from listings.templatetags.listing_tags import format_money
 from marketplace import sme
 from marketplace.models import Organisation, Province
@@ -128,6 +128,21 @@ class Claim:
 
 
 @dataclass
+class Offering:
+    """What the donor offers now: published listings with a donation quota, and the places still open on them."""
+
+    listings: int = 0
+    places_left: int = 0
+
+
+def _offering(donor: Organisation) -> Offering:
+    listings = Listing.objects.filter(owner=donor, donation_quota__gt=0, state=ListingState.PUBLISHED)
+    used = Counter(DonationClaim.objects.filter(listing__in=listings).values_list("listing_id", flat=True))
+    quotas = dict(listings.values_list("pk", "donation_quota"))
+    return Offering(len(quotas), sum(max(quota - used.get(pk, 0), 0) for pk, quota in quotas.items()))
+
+
+@dataclass
 class Figures:
     donor: Organisation
     period: Period
@@ -140,6 +155,7 @@ class Figures:
     value_forgone: list[Amount]
     claims: list[Claim] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
+    offering: Offering = field(default_factory=Offering)
 
     @property
     def value_forgone_display(self) -> str:
@@ -197,9 +213,9 @@ def _by_listing(donor: Organisation, claims: list[DonationClaim]) -> list[Listin
     in_period = Counter(c.listing_id for c in claims)
     # every claim takes its place of the quota (negotiations.actions.grants counts them all)
     used = Counter(DonationClaim.objects.filter(listing__owner=donor).values_list("listing_id", flat=True))
-    ids = set(used) | set(Listing.objects.filter(owner=donor, donation_quota__gt=0).values_list("pk", flat=True))
+    # only listings something was claimed on: a donor may offer hundreds (``Offering`` sums up the rest)
     rows = [ListingRow(listing, in_period.get(listing.pk, 0), used.get(listing.pk, 0), listing.donation_quota)
-            for listing in Listing.objects.filter(pk__in=ids)]
+            for listing in Listing.objects.filter(pk__in=set(used))]
     return sorted(rows, key=lambda r: (-r.licences, -r.places_used, r.listing.title.lower(), r.listing.pk))
 
 
@@ -251,6 +267,7 @@ def figures(donor: Organisation, year: int | None = None) -> Figures:
         value_forgone=_value_forgone(claims),
         claims=rows,
         years=years_available(donor),
+        offering=_offering(donor),
     )
 
 

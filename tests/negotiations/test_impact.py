@@ -4,6 +4,8 @@ province, industry, listing and month, value forgone per currency, the year filt
 from __future__ import annotations
 
 import pytest
+
+from listings.models import Listing
 from django.utils import translation
 
 from negotiations import impact
@@ -82,6 +84,15 @@ def test_year_boundaries_are_the_site_time_zone(donors):
 def test_by_listing_counts_places_used_of_the_quota(claimed):
     rows = {r.listing.title: (r.licences, r.places_used, r.quota) for r in impact.figures(claimed.donor, 2025).by_listing}
     assert rows == {"Grid battery management": (1, 3, 5), "Small wind turbine blade": (0, 1, 3)}
+
+
+def test_listings_nothing_was_claimed_on_are_summed_up_not_listed(donors):
+    donate(donors.battery, donors.tiny)
+    figures = impact.figures(donors.donor)
+    assert [r.listing.title for r in figures.by_listing] == [donors.battery.title]
+    offered = Listing.objects.filter(owner=donors.donor, donation_quota__gt=0, state="published")
+    assert figures.offering.listings == offered.count() >= 2
+    assert figures.offering.places_left == sum(x.donation_quota for x in offered) - 1
 
 
 def test_only_claims_that_hold_a_licence_count(donors):
