@@ -30,6 +30,7 @@ SME, INSTITUTE, UNIVERSITY, DONOR, AGENCY = ("lingxi-battery", "zgc-materials-in
                                              "south-china-tech-university", "northern-power-group",
                                              "huaxia-ip-services")
 DEMO_UA = "PatentBridge demo data"
+DONATION_LIST_PRICE = 6_000_000  # ¥60,000.00 in minor units
 # Two small enterprises that claimed donated licences before the demo starts (no printed login).
 CLAIMANTS = [
     ("demo-claimant-tieling", "Tieling Xinyuan Electric Co., Ltd.", "LN", "tieling@patentbridge.demo", "Gao Jun",
@@ -147,13 +148,18 @@ class Command(BaseCommand):
     def _donation(self, orgs):
         donor = orgs[DONOR]
         donor_user = _user("donor@patentbridge.demo")
-        listing = (Listing.objects.browsable().filter(owner=donor, donation_quota__gt=0, fee_model=FeeModel.FREE)
-                   .order_by("pk").first())
+        listing = (Listing.objects.browsable().filter(owner=donor, donation_quota__gt=0, donation_claims__isnull=False)
+                   .distinct().first()
+                   or Listing.objects.browsable().filter(owner=donor, donation_quota__gt=0, fee_model=FeeModel.FREE,
+                                                         open_licence=False).order_by("pk").first())
         if listing is None:
             self.stdout.write("Demo donation skipped: the demonstration enterprise has no donation listing.")
             return
-        if listing.donation_quota != 5 and not listing.donation_claims.exists():
-            listing = listing_actions.update_listing(listing, actor=donor_user, donation_quota=5)
+        if not listing.donation_claims.exists():
+            # Others license it at a list price (¥60,000); small and micro enterprises claim it free: the impact
+            # page counts that price as the value the donor forgoes.
+            listing = listing_actions.update_listing(listing, actor=donor_user, donation_quota=5,
+                                                     fee_model=FeeModel.LUMP_SUM, lump_sum_minor=DONATION_LIST_PRICE)
         for (slug, name, province, email, full_name, profile, code), statement in zip(CLAIMANTS, STATEMENTS):
             organisation, user = self._claimant(slug, name, province, email, full_name, profile, code)
             if DonationClaim.objects.filter(listing=listing, organisation=organisation).exists():
