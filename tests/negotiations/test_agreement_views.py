@@ -182,3 +182,20 @@ def test_the_sign_form_names_the_organisation_without_a_second_full_stop(signers
     page = client.get(reverse("deal_agreement", args=[deal.pk])).content.decode()
     assert 'id="sign-form"' in page and "You sign for: Shenzhen Lingxi Battery Technology Co., Ltd.</p>" in page
     assert "Ltd.." not in page and "fingerprint of the PDF are recorded." in page
+
+
+def test_an_accepted_term_sheet_shows_no_valid_until(signers, client):
+    from negotiations import actions
+    from tests.negotiations.parties import open_deal_for
+
+    deal = open_deal_for(signers)
+    client.force_login(signers.licensee_user)
+
+    def version_1():
+        room = client.get(deal.get_absolute_url()).content.decode()
+        return room[room.index('id="version-1"'):].split("</article>")[0]
+
+    assert "Valid until" in version_1()  # open: waiting for the licensor's answer until then
+    actions.accept_offer(deal, actor=signers.licensor_user, version=1)
+    accepted = version_1()
+    assert 'data-status="accepted"' in accepted and "Valid until" not in accepted and "Lump sum" in accepted
