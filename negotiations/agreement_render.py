@@ -62,25 +62,58 @@ def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S UTC%z") if moment else ""
 
 
+def _bilingual(text_en: str, text_zh: str) -> str:
+    return text_en if text_zh == text_en else f"{text_en} · {text_zh}"
+
+
+def _translated(message) -> str:
+    """A lazy message in English and in Chinese, joined (as the certificate is bilingual)."""
+    with translation.override("en"):
+        english = str(message)
+    with translation.override("zh-hans"):
+        chinese = str(message)
+    return _bilingual(english, chinese)
+
+
 def _history(deal) -> list[dict]:
-    """The deal's audit trail, oldest first, labelled in English and Chinese."""
+    """The deal's audit trail, oldest first, labelled in English and Chinese. Each event names its actor and
+    what the actor acts as: their own party's organisation, the dispute's mediator or PatentBridge staff
+    (never the organisation the entry is filed under, which is the licensor's for events without a side)."""
     from django.contrib.contenttypes.models import ContentType
+    from django.utils.translation import gettext_lazy
 
     from marketplace import activity
-    from marketplace.models import AuditEntry
+    from marketplace.models import AuditEntry, Membership
 
-    entries = (AuditEntry.objects.filter(target_type=ContentType.objects.get_for_model(type(deal)),
-                                         target_id=str(deal.pk))
-               .select_related("actor", "organisation").order_by("created_at", "id"))
+    entries = list(AuditEntry.objects.filter(target_type=ContentType.objects.get_for_model(type(deal)),
+                                             target_id=str(deal.pk))
+                   .select_related("actor", "organisation").order_by("created_at", "id"))
+    parties = {deal.licensor_id: deal.licensor, deal.licensee_id: deal.licensee}
+    actor_ids = {entry.actor_id for entry in entries if entry.actor_id}
+    party_orgs: dict[int, list[int]] = {}
+    for user_id, org_id in Membership.objects.filter(user_id__in=actor_ids, organisation_id__in=parties) \
+            .values_list("user_id", "organisation_id"):
+        party_orgs.setdefault(user_id, []).append(org_id)
+    mediators = set(deal.disputes.exclude(mediator=None).values_list("mediator_id", flat=True))
+    as_mediator = _translated(gettext_lazy("mediator"))
+    as_staff = _translated(gettext_lazy("PatentBridge staff"))
+
+    def acting_as(entry) -> str:
+        orgs = party_orgs.get(entry.actor_id)
+        if orgs:
+            return parties[entry.organisation_id if entry.organisation_id in orgs else orgs[0]].name
+        if entry.actor_id in mediators:
+            return as_mediator
+        return as_staff if entry.actor.is_staff else ""
+
     rows = []
     for entry in entries:
         with translation.override("en"):
             english = activity.label(entry.action)
         with translation.override("zh-hans"):
             chinese = activity.label(entry.action)
-        label = english if chinese == english else f"{english} · {chinese}"
-        who = ", ".join(part for part in (entry.actor.full_name if entry.actor else "",
-                                          entry.organisation.name if entry.organisation else "") if part)
+        label = _bilingual(english, chinese)
+        who = ", ".join(part for part in (entry.actor.full_name, acting_as(entry)) if part) if entry.actor else ""
         rows.append({"when": _when(entry.created_at), "what": f"{label}{f' ({who})' if who else ''}"})
     return rows
 

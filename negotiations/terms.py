@@ -14,7 +14,7 @@ A term sheet has exactly the keys of ``TERM_FIELDS`` (the same names as the fiel
     clean_terms(data, *, now=None) -> dict                 ValidationError({field: message}) when anything is wrong
     defaults_from_listing(listing, *, now=None, validity_days=14) -> dict
     display_value(field, terms) -> str                     "¥200,000.00", "3.5 %", "36 months", "France, Germany"
-    summary(terms) -> [(label, value)]                     the rows of a term sheet, without fields the fee model ignores
+    summary(terms, *, validity=True) -> [(label, value)]   the rows of a term sheet, without fields the fee model ignores
     diff(previous, current) -> [Change]                    "Lump sum: ¥200,000.00 → ¥150,000.00"
 """
 
@@ -313,9 +313,11 @@ def relevant_fields(terms: dict) -> list[str]:
     return shown
 
 
-def summary(terms: dict) -> list[tuple[str, str]]:
-    """(label, value) rows for showing a term sheet."""
-    return [(label(name), display_value(name, terms)) for name in relevant_fields(terms)]
+def summary(terms: dict, *, validity: bool = True) -> list[tuple[str, str]]:
+    """(label, value) rows for showing a term sheet; ``validity`` False leaves out "Valid until" (a version
+    accepted, superseded, withdrawn or closed is no longer waiting for an answer, so its expiry means nothing)."""
+    return [(label(name), display_value(name, terms)) for name in relevant_fields(terms)
+            if validity or name != "valid_until"]
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def _consent_note(listing: Listing, origin: str) -> str:
     else:
         user, when = _published(listing, "donation_quota")
         en, zh = "donated licence offer", "捐赠许可要约"
-    who = getattr(user, "full_name", "") or getattr(user, "email", "") or "—"
+    who = getattr(user, "full_name", "") or getattr(user, "email", "") or listing.owner.name
     stamp = timezone.localtime(when).strftime("%Y-%m-%d %H:%M %Z") if when else "—"
     return (f"Consent of {listing.owner.name} given by publishing the {en} of listing #{listing.pk} "
             f"“{listing.title}” on PatentBridge ({who}, {stamp}); the licensee accepted its standing terms.\n"

@@ -204,6 +204,17 @@ def _read_upload(upload) -> bytes | None:
     return b"".join(upload.chunks())
 
 
+def _replacement(agreement) -> str:
+    """The reference of the version that replaced a superseded agreement ("" for any other)."""
+    if agreement.status != AgreementStatus.SUPERSEDED:
+        return ""
+    later = Agreement.objects.filter(deal=agreement.deal, version__gt=agreement.version).order_by("version")
+    if agreement.signed_at:  # a signed version is replaced only by the next one signed
+        later = later.exclude(signed_at=None)
+    replacement = later.first()
+    return replacement.reference if replacement else ""
+
+
 def agreement_verify(request):
     """Anyone checks a PDF or a fingerprint: which PatentBridge agreement it is (reference, parties, date signed)
     — nothing else of its content."""
@@ -234,6 +245,7 @@ def agreement_verify(request):
                     "licensor": found.deal.licensor.name, "licensee": found.deal.licensee.name,
                     "signed_at": found.signed_at,
                     "is_final": found.final_sha256 == checked,
-                    "status": found.get_status_display(),
+                    "status": found.status, "changed_at": found.status_changed_at,
+                    "replaced_by": _replacement(found),
                 })
     return render(request, "negotiations/agreement_verify.html", {"form": form, "result": result})

@@ -48,7 +48,9 @@ def versions(deal: Deal) -> list[Version]:
     rows, previous = [], None
     for offer in offers:
         current = offer.terms()
-        rows.append(Version(offer, term_sheets.summary(current), term_sheets.diff(previous, current),
+        validity = offer.status in (OfferStatus.OPEN, OfferStatus.EXPIRED)  # waiting for an answer, or lapsed
+        rows.append(Version(offer, term_sheets.summary(current, validity=validity),
+                            term_sheets.diff(previous, current),
                             is_current=offer.version == deal.current_version and offer.status == OfferStatus.OPEN))
         previous = current
     rows.reverse()

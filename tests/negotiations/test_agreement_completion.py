@@ -214,3 +214,30 @@ def test_an_acceptance_rolled_back_after_the_pdf_was_written_can_be_made_again(s
     actions.accept_offer(deal, actor=signers.licensor_user, version=1)  # the same bytes again: a new file name
     deal.refresh_from_db()
     assert deal.state == DealState.SIGNING and deal.agreements.get().status == AgreementStatus.SIGNING
+
+
+def test_the_deal_history_names_each_actors_own_role(signers, make_user):
+    from django.utils import timezone
+
+    from marketplace import audit
+    from negotiations.agreement_render import _history
+    from negotiations.models import Dispute
+
+    deal, agreement = agree(signers)
+    staff = make_user("staff-history@example.com", full_name="Platform Staff", staff=True)
+    mediator = make_user("mediator-history@example.com", full_name="Liu Yang")
+    Dispute.objects.create(deal=deal, raised_by=signers.licensee_user, raised_side=Side.LICENSEE,
+                           category="payment", statement="Late", deal_state_at_raise=deal.state,
+                           respond_by=timezone.now(), mediator=mediator)
+    # events without a side are filed under the licensor: the history must not name it for the others
+    for action, actor in (("agreement.generated", signers.licensee_user), ("dispute.mediator_assigned", staff),
+                          ("dispute.note_posted", mediator), ("agreement.voided", None)):
+        audit.record(action, actor=actor, target=deal, organisation=signers.licensor)
+    rows = [row["what"] for row in _history(deal)]
+    assert any(row.startswith("Term sheet accepted") and row.endswith("(Lena Licensor, Battery Institute)")
+               for row in rows)
+    assert "Licence agreement produced" in rows[-4] and rows[-4].endswith("(Sam Smallfirm, Tiny Cells Ltd)")
+    assert "Mediator assigned" in rows[-3] and "(Platform Staff, PatentBridge staff" in rows[-3]
+    assert "Mediation note posted" in rows[-2] and "(Liu Yang, mediator" in rows[-2]
+    assert "Licence agreement void" in rows[-1] and "(" not in rows[-1]
+    assert not any("Battery Institute" in row for row in rows[-4:])

@@ -86,3 +86,36 @@ def test_checks_are_rate_limited(client, signed, monkeypatch):
     refused = client.post(URL, {"sha256": signed.final_sha256})
     assert refused.status_code == 429 and "Too many checks" in refused.content.decode()
     assert pdfs.sha256(_final(signed)) == signed.final_sha256
+
+
+def test_a_replaced_version_says_which_version_replaced_it(client, signers):
+    from negotiations import actions
+
+    deal, first = agree(signers, fee_model="free", lump_sum_minor=0)
+    first = sign_both(signers, first)
+    second = sign_both(signers, actions.generate_agreement(deal, offer=first.offer))
+    first.refresh_from_db()
+    page = client.post(URL, {"sha256": first.final_sha256}).content.decode()
+    assert 'data-status="superseded"' in page and "Signed by both parties on" in page
+    assert f"Replaced by {second.reference} on" in page and "no longer in force" in page
+    current = client.post(URL, {"sha256": second.final_sha256}).content.decode()
+    assert 'data-status="signed"' in current and "Replaced by" not in current
+
+
+def test_a_void_or_unsigned_agreement_says_so(client, signers):
+    from negotiations import actions
+
+    deal, agreement = agree(signers)
+    unsigned = client.post(URL, {"sha256": agreement.pdf_sha256}).content.decode()
+    assert "Out for signature: not signed by both parties yet." in unsigned
+    actions.end_deal(deal, actor=signers.licensee_user, reason="Board said no")
+    void = client.post(URL, {"sha256": agreement.pdf_sha256}).content.decode()
+    assert 'data-status="void"' in void and "Never signed by both parties." in void
+    assert "the deal ended before both parties signed" in void and "Signed by both parties on" not in void
+
+
+def test_the_chinese_button_checks_an_agreement_not_verifies_an_organisation(client):
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    button = page[page.index('id="verify-form"'):]
+    assert "通过认证" not in button

@@ -171,3 +171,31 @@ def test_the_read_api_lists_the_agreements_of_a_deal(signers, client):
     assert client.get(reverse("api-deal-detail", args=[deal.pk])).status_code == 404
     schema = client.get("/api/schema/?format=json").json()
     assert "agreements" in schema["components"]["schemas"]["DealDetail"]["properties"]
+
+
+def test_the_sign_form_names_the_organisation_without_a_second_full_stop(signers, client):
+    from marketplace.models import Organisation
+
+    Organisation.objects.filter(pk=signers.licensee.pk).update(name="Shenzhen Lingxi Battery Technology Co., Ltd.")
+    deal, agreement = agree(signers)
+    client.force_login(signers.licensee_user)
+    page = client.get(reverse("deal_agreement", args=[deal.pk])).content.decode()
+    assert 'id="sign-form"' in page and "You sign for: Shenzhen Lingxi Battery Technology Co., Ltd.</p>" in page
+    assert "Ltd.." not in page and "fingerprint of the PDF are recorded." in page
+
+
+def test_an_accepted_term_sheet_shows_no_valid_until(signers, client):
+    from negotiations import actions
+    from tests.negotiations.parties import open_deal_for
+
+    deal = open_deal_for(signers)
+    client.force_login(signers.licensee_user)
+
+    def version_1():
+        room = client.get(deal.get_absolute_url()).content.decode()
+        return room[room.index('id="version-1"'):].split("</article>")[0]
+
+    assert "Valid until" in version_1()  # open: waiting for the licensor's answer until then
+    actions.accept_offer(deal, actor=signers.licensor_user, version=1)
+    accepted = version_1()
+    assert 'data-status="accepted"' in accepted and "Valid until" not in accepted and "Lump sum" in accepted

@@ -140,3 +140,16 @@ def test_after_a_refused_signature_the_next_attempt_succeeds(grants):
         accept(grants, org, password="not-my-password")
     deal = accept(grants, org)
     assert deal.state == DealState.COMPLETED and Agreement.objects.get(deal=deal).final_sha256
+
+
+def test_the_consent_names_the_licensor_when_nobody_is_recorded_as_publisher(grants):
+    from listings.models import Listing
+
+    listing = grants.free_open
+    AuditEntry.objects.for_target(listing).update(actor=None)  # e.g. published by an import, or the user deleted
+    Listing.objects.filter(pk=listing.pk).update(created_by=None)
+    listing.refresh_from_db()
+    deal = accept(grants, grants.make_sme("Tiny Cells"), listing=listing)
+    note = Agreement.objects.get(deal=deal).signature_of(Side.LICENSOR).consent_note
+    assert "on PatentBridge (Northern Power Group, " in note and "—" not in note
+    assert "（Northern Power Group，" in note
