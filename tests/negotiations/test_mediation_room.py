@@ -13,7 +13,7 @@ from marketplace.actions import ActionError
 from negotiations import actions
 from negotiations.models import DealState, Message
 from tests.conftest import PASSWORD
-from tests.negotiations.mediators import assigned, mediation as med, proposal_terms, raised  # noqa: F401 - fixture
+from tests.negotiations.mediators import assigned, mediation as med, proposal_terms  # noqa: F401 - fixture
 from tests.negotiations.parties import open_deal_for, parties  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
@@ -155,4 +155,3 @@ def test_the_proposer_and_the_raising_side_read_as_one_sentence(med):  # noqa: F
     assert "Tiny Cells Ltd (Licensee)" in page  # raised by
     source = engines["django"].engine.get_template("negotiations/includes/offers.html").source
     assert "{% blocktranslate trimmed with person=offer.made_by.get_full_name %}Proposed by the mediator, " in source
-    assert raised  # the fixture helpers stay imported
