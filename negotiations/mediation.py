@@ -7,6 +7,7 @@ target, who may mediate, the dispute a deal room shows, and the notes one reader
     room_dispute(deal) -> Dispute | None           the deal's unresolved dispute, else its latest one
     mediated_by(user, deal) -> Dispute | None      that dispute if ``user`` is its assigned mediator
     visible_notes(dispute, side)                   the notes a side sees (``side`` None: the mediator, all of them)
+    needing_attention()                            unresolved disputes without a mediator or with an overdue answer
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -93,6 +95,12 @@ def mediated_by(user, deal: Deal) -> Dispute | None:
     if dispute is None or dispute.mediator_id != user.pk or not may_mediate(user):
         return None
     return dispute
+
+
+def needing_attention():
+    """Unresolved disputes waiting for a mediator or whose first answer is overdue (the staff menu counts them)."""
+    return Dispute.objects.unresolved().filter(
+        Q(mediator__isnull=True) | Q(first_response_at__isnull=True, respond_by__lt=timezone.now()))
 
 
 def visible_notes(dispute: Dispute, side: str | None):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from marketplace import audit, throttle
 from marketplace.actions import ActionError, NotAllowed
 from negotiations import presence
-from negotiations.models import Attachment, Deal, Message
+from negotiations.models import Attachment, Deal, DealState, Message
 from negotiations.actions.common import _emit, _lock, _members, _notify, _save, require_party
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,14 @@ def _write_message(deal: Deal, *, actor, side: str, body: str, checked_files) ->
     return message
 
 
+def _require_open_room(deal: Deal) -> None:
+    """Negotiating, agreed, signing or awaiting payment; and whatever the state while a dispute is unresolved
+    (both sides answer the mediator in the room)."""
+    if not deal.is_active and not deal.disputed:
+        raise ActionError(_("This deal is %(state)s; its room is read-only.")
+                          % {"state": deal.get_state_display().lower()})
+
+
 def post_message(deal: Deal, *, actor, body: str, files=()) -> Message:
     """A message to the other side, with optional attachments (each checked before anything is stored)."""
     from negotiations.uploads import check_attachment
@@ -57,15 +65,14 @@ def post_message(deal: Deal, *, actor, body: str, files=()) -> Message:
             checked.append((uploaded, check_attachment(uploaded)))
         except ValidationError as exc:
             raise ValidationError({"attachments": [f"{uploaded.name}: {m}" for m in exc.messages]}) from None
-    if not deal.is_active:  # negotiating, agreed, signing or awaiting payment
-        raise ActionError(_("This deal is %(state)s; its room is read-only.")
-                          % {"state": deal.get_state_display().lower()})
+    _require_open_room(deal)
     if _rate_limited(actor):
         raise ActionError(_("You are sending messages too fast. Please wait a minute and try again."))
     stored: list[Attachment] = []
     try:
         with transaction.atomic():
             locked = _lock(deal)
+            _require_open_room(locked)
             message = _write_message(locked, actor=actor, side=side, body=body, checked_files=checked)
             stored = list(message.attachments.all())
             _save(locked)
@@ -84,6 +91,12 @@ def _attachment_names(checked) -> str:
     return ", ".join(uploaded.name for uploaded, _c in checked)
 
 
+def messages_frozen(deal: Deal) -> bool:
+    """Messages stay as written once the deal has a dispute (resolved or not: they are the evidence the
+    mediator reads) or no longer negotiates."""
+    return deal.state != DealState.NEGOTIATING or deal.disputed or deal.disputes.exists()
+
+
 def _lock_message(message: Message, actor) -> Message:
     locked = Message.objects.select_for_update().select_related("deal").get(pk=message.pk)
     require_party(actor, locked.deal)
@@ -91,6 +104,11 @@ def _lock_message(message: Message, actor) -> Message:
         raise NotAllowed(_("Only the author can change a message."))
     if locked.is_deleted:
         raise ActionError(_("This message was deleted."))
+    if locked.deal.disputed or locked.deal.disputes.exists():
+        raise ActionError(_("This deal has a dispute: its messages are the record the mediator reads, so they "
+                            "can no longer be edited or deleted."))
+    if locked.deal.state != DealState.NEGOTIATING:
+        raise ActionError(_("The negotiation is over: its messages can no longer be edited or deleted."))
     return locked
 
 

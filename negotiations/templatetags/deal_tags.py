@@ -32,3 +32,9 @@ def deal_badge(state) -> str:
 @register.filter
 def offer_badge(status) -> str:
     return OFFER_BADGES.get(str(status), "text-bg-secondary")
+
+
+@register.filter
+def side_org(deal, side):
+    """The organisation on ``side`` of ``deal`` (``{{ deal|side_org:offer.side }}``)."""
+    return deal.organisation_of(side)

@@ -68,7 +68,13 @@ def exclusivity_conflicts(deal: Deal, offer: Offer | None) -> list[str]:
 def whose_move(deal: Deal, side: str, current: Offer | None) -> str:
     other = deal.organisation_of(Side(side).other).name
     if deal.disputed:
-        return _("This deal is in mediation: its other steps wait until the dispute is closed.")
+        agreed = deal.agreed_offer
+        mediated = agreed is not None and agreed.proposed_in_id is not None and agreed.proposed_in.is_unresolved
+        if not mediated:
+            return _("This deal is in mediation: its other steps wait until the dispute is closed.")
+        if deal.state == DealState.SIGNING:
+            return _("Both sides accepted the mediator's revised terms: an authorised signatory of each side now "
+                     "signs the revised agreement.")
     if deal.state == DealState.NEGOTIATING:
         if current is not None and deal.waiting_for == side:
             return (_("It is your move: accept version %(n)s, or answer it with a counter-offer.")
@@ -96,13 +102,17 @@ def whose_move(deal: Deal, side: str, current: Offer | None) -> str:
 
 
 def _thread(deal: Deal, user) -> list[Message]:
+    from negotiations.actions.messages import messages_frozen
+
     now = timezone.now()
+    frozen = messages_frozen(deal)
     rows = list(Message.objects.filter(deal=deal).select_related("author").prefetch_related("attachments")
                 .order_by("created_at", "id"))
     for message in rows:
         message.is_mine = message.author_id == user.pk
-        message.can_edit = message.is_mine and not message.is_deleted and now <= message.editable_until()
-        message.can_delete = message.is_mine and not message.is_deleted
+        message.can_edit = (message.is_mine and not message.is_deleted and not frozen
+                            and now <= message.editable_until())
+        message.can_delete = message.is_mine and not message.is_deleted and not frozen
         message.organisation = deal.organisation_of(message.side)
     return rows
 
@@ -140,8 +150,9 @@ def room_context(request, deal: Deal, side: str | None) -> dict:
         "can_withdraw": negotiating and current is not None and current.side == side,
         "can_counter": negotiating,
         "can_end": end_target in DealState.TRANSITIONS.get(deal.state, ()) and not deal.disputed,
-        "can_message": deal.state in (DealState.NEGOTIATING, *HOLDING_DEAL_STATES)
-                       and deal.state != DealState.COMPLETED,
+        # while a dispute is unresolved both sides answer the mediator here, whatever the deal's state
+        "can_message": deal.disputed or (deal.state in (DealState.NEGOTIATING, *HOLDING_DEAL_STATES)
+                                         and deal.state != DealState.COMPLETED),
         "exclusive_places": territories.display(places) if places else "",
         "thread": _thread(deal, request.user),
         **agreement_panel(deal, request.user, side),

@@ -74,8 +74,10 @@ def mediator_room_context(request, deal: Deal, all_versions, thread) -> dict:
         "versions": all_versions,
         "latest_offer": all_versions[0].offer if all_versions else None,
         "current_offer": None,
-        "whose_move": _("You mediate the dispute on this deal: you read the room, write notes and may propose "
-                        "revised terms."),
+        "whose_move": (_("You mediate the dispute on this deal: you read the room, write notes and may propose "
+                         "revised terms.") if deal.disputed else
+                       _("The dispute you mediated on this deal is closed: you can still read the room, its notes "
+                         "and the outcome.")),
         "my_move": False,
         "can_accept": False,
         "can_withdraw": False,

@@ -1,6 +1,7 @@
 """Staff pages of mediation, and the mediator's own list.
 
     /disputes/                          GET   staff: unresolved disputes, oldest first, with the first-answer target
+                                              (?status=closed: closed ones with outcome, summary and dates)
     /disputes/<did>/assign/             POST  staff: AssignForm → assign_mediator
     /disputes/<did>/close/              POST  staff: CloseDisputeForm → close_dispute
     /disputes/mediators/                GET   staff: accredited mediators and candidates; POST AccreditForm
@@ -25,7 +26,7 @@ from marketplace.models import Membership, OrganisationKind, User, VerificationS
 from marketplace.views import staff_required
 from negotiations import actions, mediation
 from negotiations.dispute_forms import AccreditForm, AssignForm, CloseDisputeForm
-from negotiations.models import Dispute, MediatorAccreditation
+from negotiations.models import Dispute, DisputeStatus, MediatorAccreditation
 
 
 def eligible_mediators():
@@ -52,18 +53,26 @@ def _rows(disputes, now=None):
 @staff_required
 @require_GET
 def dispute_queue(request):
-    disputes = (Dispute.objects.unresolved().select_related("deal__listing", "deal__licensor", "deal__licensee",
-                                                            "mediator", "raised_by")
-                .order_by("created_at", "pk"))
+    """Unresolved disputes, oldest first; ``?status=closed``: closed ones, latest first."""
+    closed = request.GET.get("status") == "closed"
+    base = Dispute.objects.filter(status=DisputeStatus.CLOSED) if closed else Dispute.objects.unresolved()
+    disputes = (base.select_related("deal__listing", "deal__licensor", "deal__licensee", "mediator", "raised_by",
+                                    "closed_by")
+                .order_by(*(("-closed_at", "-pk") if closed else ("created_at", "pk"))))
     mediators = eligible_mediators()
     rows = list(_rows(disputes))
     for dispute in rows:
-        dispute.assign_form = AssignForm(mediators=mediators, initial={"mediator": dispute.mediator_id},
-                                         prefix=f"d{dispute.pk}")
-        dispute.close_form = CloseDisputeForm(prefix=f"c{dispute.pk}")
+        # Staff open the deal room only when they mediate the dispute; otherwise the listing.
+        dispute.deal_url = (dispute.deal.get_absolute_url() if dispute.mediator_id == request.user.pk
+                            else dispute.deal.listing.get_absolute_url())
+        if not closed:
+            dispute.assign_form = AssignForm(mediators=mediators, initial={"mediator": dispute.mediator_id},
+                                             prefix=f"d{dispute.pk}")
+            dispute.close_form = CloseDisputeForm(prefix=f"c{dispute.pk}")
     return render(request, "negotiations/dispute_queue.html", {
         "disputes": rows,
-        "overdue": sum(1 for d in rows if d.target.state == "overdue"),
+        "closed_view": closed,
+        "overdue": 0 if closed else sum(1 for d in rows if d.target.state == "overdue"),
     })
 
 

@@ -66,3 +66,25 @@ def test_the_mediator_joins_the_room_and_notes_reach_only_their_side(daphne_serv
     expect(buyer.locator("#dispute-notes")).not_to_contain_text("send me the invoice")
     shoot(mediator, "mediation-room-mediator")
     shoot(buyer, "mediation-room-licensee")
+
+    # During mediation the licensee answers in the room; the mediator reads it.
+    buyer.locator("#message-form textarea").fill("Our invoice copy is attached to the mediator's request.")
+    buyer.locator("#message-form button[type=submit]").click()
+    expect(mediator.locator("#messages-card")).to_contain_text("Our invoice copy", timeout=10_000)
+    expect(buyer.locator("#messages-card").get_by_role("button", name="Delete")).to_have_count(0)
+
+
+def test_the_staff_pages_of_mediation_fit_a_phone(daphne_server, browser, make_org, make_user, owner, monkeypatch,
+                                                  shoot):
+    monkeypatch.setattr("listings.search.update_listings", lambda ids: None)
+    room, dispute = off_the_event_loop(_set_up, make_org, make_user, owner)
+    staff = daphne_server.new_page(browser, "queue-staff@example.com")
+    staff.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/disputes/", "/disputes/mediators/", "/disputes/mine/", "/disputes/?status=closed"):
+        staff.goto(f"{daphne_server.url}{path}")
+        assert staff.evaluate("document.documentElement.scrollWidth") <= 390, path
+    staff.goto(f"{daphne_server.url}/disputes/mediators/")
+    revoke = staff.get_by_role("button", name="Revoke").first
+    box = revoke.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    shoot(staff, "mediators-phone")

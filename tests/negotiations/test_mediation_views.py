@@ -239,3 +239,50 @@ def test_staff_close_a_dispute_from_the_queue(med):  # noqa: F811
     med.deal.refresh_from_db()
     assert (dispute.outcome, dispute.closed_by, med.deal.disputed) == ("withdrawn", med.staff, False)
     assert f'id="dispute-{dispute.pk}"' not in staff.get(reverse("dispute_queue")).content.decode()
+
+
+def test_the_queue_links_the_listing_or_the_room_of_the_staff_mediator(med):  # noqa: F811
+    dispute = raised(med)
+    staff = client_of(med.staff)
+    page = staff.get(reverse("dispute_queue")).content.decode()
+    listing_url = med.deal.listing.get_absolute_url()
+    assert f'<a href="{listing_url}" class="dispute-deal-link">#{med.deal.pk} ' in page
+    assert f'href="{room(med.deal)}"' not in page  # staff do not open the room unless they mediate
+    actions.assign_mediator(dispute, actor=med.staff, mediator=med.staff)
+    page = staff.get(reverse("dispute_queue")).content.decode()
+    assert f'<a href="{room(med.deal)}" class="dispute-deal-link">#{med.deal.pk} ' in page
+
+
+def test_the_staff_menu_counts_disputes_waiting_for_a_mediator_or_overdue(med):  # noqa: F811
+    import datetime
+    import re
+
+    staff = client_of(med.staff)
+    assert 'id="nav-dispute-badge"' not in staff.get("/").content.decode()
+    dispute = raised(med)
+    page = staff.get("/").content.decode()
+    assert re.search(r'id="nav-dispute-badge"[^>]*>1<', page)
+    staff_badge = int(re.search(r'id="nav-staff-badge"[^>]*>(\d+)<', page).group(1))
+    assert staff_badge >= 1  # verifications waiting, plus the dispute
+    actions.assign_mediator(dispute, actor=med.staff, mediator=med.mediator)
+    assert 'id="nav-dispute-badge"' not in staff.get("/").content.decode()  # assigned, answer not yet due
+    Dispute.objects.filter(pk=dispute.pk).update(respond_by=dispute.created_at - datetime.timedelta(hours=1))
+    assert re.search(r'id="nav-dispute-badge"[^>]*>1<', staff.get("/").content.decode())  # overdue
+    assert 'id="nav-dispute-badge"' not in client_of(med.mediator).get("/").content.decode()
+
+
+def test_the_closed_view_lists_closed_disputes_with_outcome_summary_and_dates(med):  # noqa: F811
+    dispute = assigned(med)
+    staff = client_of(med.staff)
+    assert 'id="queue-closed-link"' in staff.get(reverse("dispute_queue")).content.decode()
+    actions.close_dispute(dispute, actor=med.mediator, outcome="settled", summary="Lump sum lowered by phone.")
+    dispute.refresh_from_db()
+    page = staff.get(reverse("dispute_queue") + "?status=closed").content.decode()
+    assert "Closed disputes" in page and f'id="dispute-{dispute.pk}"' in page
+    assert "Settled" in page and "Lump sum lowered by phone." in page and "Mia Mediator" in page
+    from django.utils.formats import date_format
+    from django.utils import timezone
+    assert date_format(timezone.localtime(dispute.closed_at), "DATETIME_FORMAT") in page
+    assert 'class="assign-form' not in page  # nothing to assign any more
+    assert f'id="dispute-{dispute.pk}"' not in staff.get(reverse("dispute_queue")).content.decode()
+    assert client_of(med.p.licensee_user).get(reverse("dispute_queue") + "?status=closed").status_code == 404
