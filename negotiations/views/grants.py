@@ -21,17 +21,19 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from listings.models import Listing
 from marketplace.actions import ActionError, membership_of
 from marketplace.models import Organisation
+from marketplace import throttle
 from marketplace.throttle import client_ip
 from negotiations import actions, eligibility
 from negotiations import terms as term_sheets
 from negotiations.actions.grants import fixed_terms
-from negotiations.models import HOLDING_DEAL_STATES, Deal, DealOrigin, DonationClaim
-from negotiations.models.grants import STATEMENT_MAX_CHARS
+from negotiations.models import Deal, DealOrigin
+from negotiations.models.grants import STATEMENT_MAX_CHARS, STATEMENT_MIN_CHARS
+from negotiations.views.agreements import SIGN_LIMIT
 
 
 class GrantForm(forms.Form):
@@ -39,8 +41,12 @@ class GrantForm(forms.Form):
 
     statement = forms.CharField(
         label=gettext_lazy("What will you use the licence for?"), max_length=STATEMENT_MAX_CHARS,
+        min_length=STATEMENT_MIN_CHARS,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": STATEMENT_MAX_CHARS}),
-        help_text=gettext_lazy("A short statement of intended use (at most 1000 characters); the donor sees it."),
+        help_text=gettext_lazy("A short statement of intended use (20 to 1000 characters); the donor sees it."),
+        error_messages={"min_length": gettext_lazy(
+            "Say in at least %(limit_value)d characters what you will use the licence for (this has "
+            "%(show_value)d).")},
     )
     typed_name = forms.CharField(label=gettext_lazy("Your full name"), max_length=150,
                                  widget=forms.TextInput(attrs={"autocomplete": "name"}),
@@ -66,13 +72,7 @@ def _listing(pk: int, origin: str) -> Listing:
 
 
 def _held(listing: Listing, organisation: Organisation | None, origin: str) -> Deal | None:
-    if organisation is None:
-        return None
-    if origin == DealOrigin.DONATION:
-        claim = DonationClaim.objects.filter(listing=listing, organisation=organisation).select_related("deal").first()
-        return claim.deal if claim else None
-    return (Deal.objects.filter(listing=listing, licensee=organisation, origin=origin, state__in=HOLDING_DEAL_STATES)
-            .order_by("-pk").first())
+    return eligibility.holding_deal(listing, organisation, origin)
 
 
 def _context(request, listing: Listing, origin: str, chosen: Organisation | None, choices, form=None, errors=()):
@@ -87,6 +87,7 @@ def _context(request, listing: Listing, origin: str, chosen: Organisation | None
     url_name = "donation_claim" if donation else "open_licence_accept"
     return {
         "listing": listing,
+        "patents": list(listing.patents.order_by("office", "number")),
         "origin": origin,
         "donation": donation,
         "action_url": reverse(url_name, args=[listing.pk]),
@@ -120,6 +121,14 @@ def _grant_page(request, pk: int, origin: str):
     if request.method != "POST" or chosen is None:
         return render(request, template, _context(request, listing, origin, chosen, choices))
     form = GrantForm(request.POST, donation=donation)
+    if not throttle.allow("agreement_sign", str(request.user.pk), SIGN_LIMIT):  # password guesses, as on agreements
+        minutes = max(1, -(-SIGN_LIMIT.seconds // 60))
+        response = render(request, template, _context(request, listing, origin, chosen, choices, errors=[
+            ngettext("Too many signing attempts: try again in %(minutes)d minute.",
+                     "Too many signing attempts: try again in %(minutes)d minutes.", minutes)
+            % {"minutes": minutes}]), status=429)
+        response["Retry-After"] = str(SIGN_LIMIT.seconds)
+        return response
     if not form.is_valid():
         return render(request, template, _context(request, listing, origin, chosen, choices, form=form))
     data = form.cleaned_data

@@ -21,7 +21,7 @@ def test_a_small_enterprise_claims_and_a_medium_one_is_refused(page, live_server
         grants = request.getfixturevalue("grants")
         for n in range(2):
             early = grants.make_sme(f"Early Cells {n}")
-            actions.claim_donation(grants.donation, early, actor=early.user, statement="Pilot line.",
+            actions.claim_donation(grants.donation, early, actor=early.user, statement="Pilot line of de-icing coatings.",
                                    **sign(early.user))
         return grants, grants.make_sme("Tiny Cells"), grants.make_sme("Acme Ltd", size="medium")
 
