@@ -126,3 +126,27 @@ def test_the_grant_page_lists_the_patents_and_says_what_is_signed(client, grants
     said = text(page[page.index('id="what-you-sign"'):])
     assert "bilingual (English and Chinese) licence agreement" in said and "fixed terms" in said
     assert "download it from the deal page right after signing" in said
+
+
+def test_the_agreement_can_be_previewed_without_storing_anything(client, grants, make_user):
+    from negotiations.models import Agreement, Deal
+
+    org = grants.make_sme("Tiny Cells")
+    client.force_login(org.user)
+    page = client.get(reverse("donation_claim", args=[grants.donation.pk])).content.decode()
+    preview = reverse("donation_preview", args=[grants.donation.pk])
+    assert f'href="{preview}?organisation={org.slug}"' in page
+    response = client.get(f"{preview}?organisation={org.slug}")
+    html = response.content.decode()
+    assert response.status_code == 200 and "PREVIEW" in html and "not signed" in html
+    assert "Tiny Cells" in html and "Northern Power Group" in html
+    assert grants.donation.patents.get().display_number.replace(" ", "") in html.replace(" ", "")
+    assert not Deal.objects.exists() and not Agreement.objects.exists()
+    assert client.get(reverse("open_licence_preview", args=[grants.free_open.pk])).status_code == 200
+    assert client.get(f"{preview}?organisation={grants.donor.slug}").status_code == 404  # not the viewer's
+    client.force_login(grants.donor_user)  # the owner's members have no licensee to preview for
+    assert client.get(preview).status_code == 404
+    client.force_login(make_user("solo@example.com", full_name="Solo"))
+    assert client.get(preview).status_code == 404
+    client.logout()
+    assert client.get(preview).status_code == 302
