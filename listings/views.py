@@ -24,7 +24,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from listings import actions, ipc, number_search, search, visits
+from listings import actions, ipc, number_search, panels, search, visits
 from listings.filters import (
     CHOICE_FACETS,
     FACET_CHOICES,
@@ -377,6 +377,7 @@ def listing_detail(request, pk):
         "membership": membership,
         "patents": patents,
         "similar": _similar(listing) if listing.is_browsable else [],
+        "panels": panels.render_panels(request, listing),  # other apps' (one-step licences: negotiations)
     })
 
 

@@ -4,6 +4,7 @@
     donation_refusals(listing, organisation) -> [str]       empty: eligible (a place is left, too)
     places_claimed(listing) -> int                          donated licences claimed so far
     places_left(listing) -> int
+    holding_deal(listing, organisation, origin) -> Deal | None   the deal by which it holds this one-step licence
     needs_sme_profile(listing, organisation, *, donation) -> bool   a rule needs the SME profile it has not filled
 
 Each refusal says which rule fails and the organisation's own value, in the active language ("This donated
@@ -44,6 +45,19 @@ def places_claimed(listing: Listing) -> int:
 
 def places_left(listing: Listing) -> int:
     return max(0, (listing.donation_quota or 0) - places_claimed(listing))
+
+
+def holding_deal(listing: Listing, organisation: Organisation | None, origin: str):
+    """The deal by which ``organisation`` holds ``listing``'s open licence / its donated licence (or None)."""
+    from negotiations.models import HOLDING_DEAL_STATES, Deal, DealOrigin, DonationClaim
+
+    if organisation is None:
+        return None
+    if origin == DealOrigin.DONATION:
+        claim = DonationClaim.objects.filter(listing=listing, organisation=organisation).select_related("deal").first()
+        return claim.deal if claim else None
+    return (Deal.objects.filter(listing=listing, licensee=organisation, origin=origin, state__in=HOLDING_DEAL_STATES)
+            .order_by("-pk").first())
 
 
 def needs_sme_profile(listing: Listing, organisation: Organisation, *, donation: bool) -> bool:

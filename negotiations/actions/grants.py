@@ -44,7 +44,7 @@ from negotiations.models import (
     OfferStatus,
     Side,
 )
-from negotiations.models.grants import STATEMENT_MAX_CHARS
+from negotiations.models.grants import STATEMENT_MAX_CHARS, STATEMENT_MIN_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +245,10 @@ def _clean_statement(statement: str) -> str:
     statement = (statement or "").strip()
     if not statement:
         raise ValidationError({"statement": _("Say in a few words what you will use the licence for.")})
+    if len(statement) < STATEMENT_MIN_CHARS:
+        raise ValidationError({"statement": _("Say in at least %(limit)d characters what you will use the licence "
+                                              "for (this has %(length)d).")
+                               % {"limit": STATEMENT_MIN_CHARS, "length": len(statement)}})
     if len(statement) > STATEMENT_MAX_CHARS:
         raise ValidationError({"statement": _("At most %(limit)d characters (this has %(length)d).")
                                % {"limit": STATEMENT_MAX_CHARS, "length": len(statement)}})

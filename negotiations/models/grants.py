@@ -16,6 +16,7 @@ from marketplace.models import Organisation
 from negotiations.models.deals import Deal
 
 STATEMENT_MAX_CHARS = 1000
+STATEMENT_MIN_CHARS = 20  # "ab" says nothing about the intended use
 
 
 class DonationClaim(models.Model):

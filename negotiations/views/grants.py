@@ -7,6 +7,9 @@
     /deals/donation/<listing>/       the same for a donated licence, with ``statement`` (intended use) →
                                      claim_donation
 
+    /deals/open-licence/<listing>/preview/?organisation=<slug>   GET   the agreement that would be signed, as HTML,
+    /deals/donation/<listing>/preview/?organisation=<slug>             on the fixed terms; nothing is stored
+
 Login required; a listing that is not browsable, or has no open licence / no donation quota, is 404. A user with
 several organisations picks one (``?organisation=<slug>``), as on /deals/open/.
 """
@@ -17,21 +20,25 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from listings.models import Listing
+from marketplace import throttle
 from marketplace.actions import ActionError, membership_of
 from marketplace.models import Organisation
 from marketplace.throttle import client_ip
 from negotiations import actions, eligibility
+from negotiations import pdf as pdfs
 from negotiations import terms as term_sheets
 from negotiations.actions.grants import fixed_terms
-from negotiations.models import HOLDING_DEAL_STATES, Deal, DealOrigin, DonationClaim
-from negotiations.models.grants import STATEMENT_MAX_CHARS
+from negotiations.models import Deal, DealOrigin
+from negotiations.models.grants import STATEMENT_MAX_CHARS, STATEMENT_MIN_CHARS
+from negotiations.views.agreements import SIGN_LIMIT
 
 
 class GrantForm(forms.Form):
@@ -39,8 +46,12 @@ class GrantForm(forms.Form):
 
     statement = forms.CharField(
         label=gettext_lazy("What will you use the licence for?"), max_length=STATEMENT_MAX_CHARS,
+        min_length=STATEMENT_MIN_CHARS,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": STATEMENT_MAX_CHARS}),
-        help_text=gettext_lazy("A short statement of intended use (at most 1000 characters); the donor sees it."),
+        help_text=gettext_lazy("A short statement of intended use (20 to 1000 characters); the donor sees it."),
+        error_messages={"min_length": gettext_lazy(
+            "Say in at least %(limit_value)d characters what you will use the licence for (this has "
+            "%(show_value)d).")},
     )
     typed_name = forms.CharField(label=gettext_lazy("Your full name"), max_length=150,
                                  widget=forms.TextInput(attrs={"autocomplete": "name"}),
@@ -66,13 +77,7 @@ def _listing(pk: int, origin: str) -> Listing:
 
 
 def _held(listing: Listing, organisation: Organisation | None, origin: str) -> Deal | None:
-    if organisation is None:
-        return None
-    if origin == DealOrigin.DONATION:
-        claim = DonationClaim.objects.filter(listing=listing, organisation=organisation).select_related("deal").first()
-        return claim.deal if claim else None
-    return (Deal.objects.filter(listing=listing, licensee=organisation, origin=origin, state__in=HOLDING_DEAL_STATES)
-            .order_by("-pk").first())
+    return eligibility.holding_deal(listing, organisation, origin)
 
 
 def _context(request, listing: Listing, origin: str, chosen: Organisation | None, choices, form=None, errors=()):
@@ -85,11 +90,15 @@ def _context(request, listing: Listing, origin: str, chosen: Organisation | None
         membership = membership_of(request.user, chosen)
         may_sign = bool(membership and membership.may_sign)
     url_name = "donation_claim" if donation else "open_licence_accept"
+    preview_name = "donation_preview" if donation else "open_licence_preview"
     return {
         "listing": listing,
+        "patents": list(listing.patents.order_by("office", "number")),
         "origin": origin,
         "donation": donation,
         "action_url": reverse(url_name, args=[listing.pk]),
+        "preview_url": (f"{reverse(preview_name, args=[listing.pk])}?organisation={chosen.slug}" if chosen is not None
+                        else ""),
         "choices": choices,
         "chosen": chosen,
         "terms_rows": [(term_sheets.label(name), term_sheets.display_value(name, terms))
@@ -120,6 +129,14 @@ def _grant_page(request, pk: int, origin: str):
     if request.method != "POST" or chosen is None:
         return render(request, template, _context(request, listing, origin, chosen, choices))
     form = GrantForm(request.POST, donation=donation)
+    if not throttle.allow("agreement_sign", str(request.user.pk), SIGN_LIMIT):  # password guesses, as on agreements
+        minutes = max(1, -(-SIGN_LIMIT.seconds // 60))
+        response = render(request, template, _context(request, listing, origin, chosen, choices, errors=[
+            ngettext("Too many signing attempts: try again in %(minutes)d minute.",
+                     "Too many signing attempts: try again in %(minutes)d minutes.", minutes)
+            % {"minutes": minutes}]), status=429)
+        response["Retry-After"] = str(SIGN_LIMIT.seconds)
+        return response
     if not form.is_valid():
         return render(request, template, _context(request, listing, origin, chosen, choices, form=form))
     data = form.cleaned_data
@@ -150,6 +167,44 @@ def _grant_page(request, pk: int, origin: str):
     else:
         messages.success(request, _("Your licence is granted and signed: download the signed agreement below."))
     return redirect(deal)
+
+
+def _preview(request, pk: int, origin: str):
+    from negotiations import agreement_content, agreement_render
+    from negotiations.models import Offer, Side
+
+    listing = _listing(pk, origin)
+    choices = list(Organisation.objects.for_member(request.user).exclude(pk=listing.owner_id))
+    slug = request.GET.get("organisation") or ""
+    chosen = next((o for o in choices if o.slug == slug), None) or (choices[0] if len(choices) == 1 and not slug
+                                                                    else None)
+    if chosen is None:
+        raise Http404
+    try:
+        cleaned = term_sheets.clean_terms(fixed_terms(listing, origin))
+    except ValidationError:
+        raise Http404 from None
+    deal = Deal(listing=listing, licensor=listing.owner, licensee=chosen, origin=origin)  # never saved
+    offer = Offer(version=1, side=Side.LICENSOR, **cleaned)
+    content = agreement_content.build_content(deal, offer, version=1,
+                                              template_version=agreement_render.TEMPLATE_VERSION)
+    content["reference"] = "PREVIEW 预览 — not signed 未签署"  # the agreement's own bilingual wording
+    html_en, html_zh = agreement_render.render_texts(content)
+    response = HttpResponse(render_to_string(f"{agreement_render._base(content)}/document.html", {
+        "c": content, "html_en": html_en, "html_zh": html_zh, "font_stack": pdfs.FONT_STACK}))
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@login_required
+def open_licence_preview(request, pk):
+    return _preview(request, pk, DealOrigin.OPEN_LICENCE)
+
+
+@login_required
+def donation_preview(request, pk):
+    return _preview(request, pk, DealOrigin.DONATION)
 
 
 @login_required

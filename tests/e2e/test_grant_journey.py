@@ -21,7 +21,7 @@ def test_a_small_enterprise_claims_and_a_medium_one_is_refused(page, live_server
         grants = request.getfixturevalue("grants")
         for n in range(2):
             early = grants.make_sme(f"Early Cells {n}")
-            actions.claim_donation(grants.donation, early, actor=early.user, statement="Pilot line.",
+            actions.claim_donation(grants.donation, early, actor=early.user, statement="Pilot line of de-icing coatings.",
                                    **sign(early.user))
         return grants, grants.make_sme("Tiny Cells"), grants.make_sme("Acme Ltd", size="medium")
 
@@ -41,10 +41,20 @@ def test_a_small_enterprise_claims_and_a_medium_one_is_refused(page, live_server
     page.click("#grant-form button[type=submit]")
     expect(page.get_by_role("link", name="Download the signed PDF")).to_be_visible()
     shoot(page, "donation-deal-phone")
+    page.goto(f"{live_server.url}{grants.donation.get_absolute_url()}")
+    expect(page.locator("#donation-held")).to_have_text("Your organisation holds this licence — open the deal")
+    expect(page.locator("#claim-donation")).to_have_count(0)
+    shoot(page, "donation-listing-held-phone")
     assert DonationClaim.objects.filter(organisation=small).count() == 1
 
     page.context.clear_cookies()
     login(page, medium.user.email)
+    page.goto(f"{live_server.url}{grants.donation.get_absolute_url()}")  # the listing says why, with no button
+    refused = page.locator("#donation-refused")
+    expect(refused).to_contain_text("Acme Ltd is classed as a medium enterprise (2011 SME classification).")
+    expect(refused).to_be_in_viewport()
+    expect(page.locator("#claim-donation")).to_have_count(0)
+    shoot(page, "donation-listing-refused-phone")
     page.goto(f"{live_server.url}/deals/donation/{grants.donation.pk}/")
     expect(page.locator("#not-eligible")).to_contain_text(
         "Acme Ltd is classed as a medium enterprise (2011 SME classification).")

@@ -71,7 +71,7 @@ def donate(listing, sme, *, at: datetime.datetime | None = None, state=DealState
         return _claim_row(listing, sme, at=at, state=state, **snapshot)
     owner = Membership.objects.filter(organisation=sme, role=MemberRole.OWNER).select_related("user").first().user
     with mock.patch.object(pdf, "render_pdf", _placeholder_pdf):
-        claim = actions.claim_donation(listing, sme, actor=owner, statement="Pilot line use",
+        claim = actions.claim_donation(listing, sme, actor=owner, statement="Pilot line use of the coating",
                                        typed_name=owner.full_name, password=PASSWORD, confirmed=True,
                                        ip_address="203.0.113.9", user_agent="pytest")
     assert claim.deal.state == DealState.COMPLETED

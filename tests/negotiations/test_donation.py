@@ -91,6 +91,7 @@ def test_a_wrong_password_changes_nothing(grants):
 
 
 @pytest.mark.parametrize("statement, message", [("  ", "what you will use the licence for"),
+                                                ("ab", r"at least 20 characters .* \(this has 2\)"),
                                                 ("x" * 1001, "At most 1000 characters")])
 def test_the_statement_of_intended_use_is_required_and_short(grants, statement, message):
     from django.core.exceptions import ValidationError

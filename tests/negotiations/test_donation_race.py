@@ -22,7 +22,7 @@ def test_twenty_simultaneous_claims_for_the_last_three_places(grants):
     listing = listing_actions.update_listing(grants.donation, actor=grants.donor_user, donation_quota=5)
     for n in range(2):  # 2 of 5 places already claimed
         early = grants.make_sme(f"Early Cells {n}")
-        actions.claim_donation(listing, early, actor=early.user, statement="Pilot line.", **sign(early.user))
+        actions.claim_donation(listing, early, actor=early.user, statement="Pilot line of de-icing coatings.", **sign(early.user))
     claimants = [grants.make_sme(f"Racing Cells {n}") for n in range(CLAIMANTS)]
     barrier = threading.Barrier(CLAIMANTS)
     outcomes: dict[int, object] = {}

@@ -102,7 +102,7 @@ def test_404_for_listings_not_browsable_or_without_the_offer(client, grants, cha
 def test_a_successful_claim_goes_to_the_deal_page(client, grants):
     org = grants.make_sme("Tiny Cells")
     client.force_login(org.user)
-    response = client.post(donation_url(grants.donation), post(org.user, statement="Blade de-icing."))
+    response = client.post(donation_url(grants.donation), post(org.user, statement="Blade de-icing on our wind farm."))
     claim = DonationClaim.objects.get()
     assert response.status_code == 302 and response["Location"] == claim.deal.get_absolute_url()
     assert claim.deal.state == DealState.COMPLETED
@@ -142,7 +142,7 @@ def test_a_user_with_several_organisations_picks_one(client, grants, make_org):
     page = client.get(donation_url(grants.donation) + f"?organisation={second.slug}").content.decode()
     assert 'id="grant-form"' in page and f'value="{second.slug}"' in page
     assert client.get(donation_url(grants.donation) + "?organisation=" + grants.donor.slug).status_code == 404
-    response = client.post(donation_url(grants.donation), post(org.user, statement="Use.", organisation=second))
+    response = client.post(donation_url(grants.donation), post(org.user, statement="Pilot use on our production line.", organisation=second))
     assert response.status_code == 302 and DonationClaim.objects.get().organisation == second
 
 
@@ -179,7 +179,7 @@ def test_when_every_place_is_claimed_the_listing_says_so(client, grants):
 
     listing = listing_actions.update_listing(grants.donation, actor=grants.donor_user, donation_quota=1)
     first = grants.make_sme("First Cells")
-    actions.claim_donation(listing, first, actor=first.user, statement="Use.", **sign(first.user))
+    actions.claim_donation(listing, first, actor=first.user, statement="Pilot use on our production line.", **sign(first.user))
     late = grants.make_sme("Late Cells")
     client.force_login(late.user)
     page = client.get(listing.get_absolute_url()).content.decode()
