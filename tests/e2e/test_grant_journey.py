@@ -60,3 +60,39 @@ def test_a_small_enterprise_claims_and_a_medium_one_is_refused(page, live_server
         "Acme Ltd is classed as a medium enterprise (2011 SME classification).")
     expect(page.locator("#grant-form")).to_have_count(0)
     shoot(page, "donation-refused-phone")
+
+
+def test_a_new_sme_accepts_an_open_licence_and_downloads_the_signed_pdf_in_chinese(
+        page, live_server, login, shoot, request, tmp_path):
+    """The issue's first journey: from the listing page to the signed PDF in one form, here in Chinese on a
+    desktop; the PDF holds the Chinese agreement and the certificate of completion as text, not boxes."""
+    from negotiations.pdf import text_of
+
+    def set_up():
+        grants = request.getfixturevalue("grants")
+        return grants, grants.make_sme("Tiny Cells")
+
+    grants, small = off_the_event_loop(set_up)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    login(page, small.user.email)
+    page.goto(f"{live_server.url}{grants.free_open.get_absolute_url()}")
+    button = page.locator("#accept-open-licence")
+    expect(button).to_have_text("接受开放许可")
+    expect(button).to_be_in_viewport()
+    button.click()
+    page.fill("input[name=typed_name]", small.user.full_name)
+    page.check("input[name=confirmed]")
+    page.fill("input[name=password]", PASSWORD)
+    shoot(page, "open-licence-accept-zh")
+    page.click("#grant-form button[type=submit]")
+    link = page.get_by_role("link", name="下载已签署的 PDF")
+    expect(link).to_be_visible()
+    shoot(page, "open-licence-deal-zh")
+    with page.expect_download() as download:
+        link.click()
+    signed = tmp_path / "signed.pdf"
+    download.value.save_as(signed)
+    text = text_of(signed.read_bytes())
+    assert "专利实施许可合同" in text and "Tiny Cells" in text and "Northern Power Group" in text
+    assert "Certificate of completion" in text
