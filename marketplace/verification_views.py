@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from marketplace import documents
+from marketplace.downloads import private_file
 from marketplace.actions import ActionError
 from marketplace.forms import RejectForm, VerificationDocumentForm, VerifyForm
 from marketplace.models import VerificationDocument
@@ -89,16 +90,8 @@ def _document(request, slug, pk):
 @login_required
 def document_download(request, slug, pk):
     _org, _membership, document = _document(request, slug, pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(document.file, filename=document.original_name, content_type=document.content_type,
+                        sandbox=True)
 
 
 @login_required

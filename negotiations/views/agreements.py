@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace import throttle, wording
+from marketplace.downloads import private_file
 from marketplace.actions import ActionError
 from negotiations import actions, agreement_render
 from negotiations import pdf as pdfs
@@ -100,14 +101,7 @@ def agreement_page(request, pk):
 
 
 def _file_response(field, filename: str):
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type="application/pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(field, filename=filename, content_type="application/pdf")
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from listings.models import Listing
 from marketplace.actions import ActionError, membership_of
+from marketplace.downloads import private_file
 from marketplace.models import Organisation
 from matching.models import ContactRequest
 from negotiations import actions
@@ -200,12 +201,5 @@ def deal_open_from_request(request, cid):
 def attachment_download(request, pk, aid):
     deal, _side = party_deal(request, pk)
     attachment = get_object_or_404(Attachment, pk=aid, deal=deal, message__deleted_at__isnull=True)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(attachment.file, filename=attachment.original_name,
+                        content_type=attachment.content_type or "application/octet-stream")
